@@ -1,0 +1,29 @@
+import type { Box } from '../core/geometry.js';
+
+export const boxJson = (b: Box) => ({ x: Math.round(b.x1), y: Math.round(b.y1), width: Math.round(b.x2 - b.x1), height: Math.round(b.y2 - b.y1) });
+
+export const USAGE = `facegate <command> [options]
+
+Face engine
+  detect <image>                         faces (box, score), multipleFaces, 5 landmarks of the primary face
+  template <image...>                    base64 template of each image's primary face
+  compare <a> <b> [--level L] [--mode selfie|picture-id]
+                                         1:1 match: similarityScore 0-100, possibleMatch, matchHighestSecurityLevelReached
+                                         levels MEDIUM, HIGH (default), VERY_HIGH, HIGHEST
+  liveness <image> [--level L]           passive liveness score 0-1 and the highest level reached
+                                         levels LOW, MEDIUM, MODERATE, BALANCED_HIGH, HIGH (default),
+                                         BALANCED_VERY_HIGH, VERY_HIGH, HIGHEST
+  quality <image> [--mode ENROL|VERIFY]  the spec's quality and icao_data blocks, and whether the mode accepts the face
+  eval pairs <file> [--root DIR] [--mode M] [--level L]
+                                         one JSON line per "pathA<TAB>pathB[<TAB>1|0]" line; with labels,
+                                         accuracy per level, TAR at FAR 1e-3 and EER on stderr
+  models pull [--pack DIR]               download and verify the model files of a pack (default: packs/default)
+
+Options
+  --pretty            indented JSON
+  --pack DIR          model pack directory (env FACEGATE_MODEL_PACK)
+  --workers N         inference worker threads (env FACEGATE_WORKERS; default: one per core)
+
+Output is JSON on stdout. On failure stdout gets {"error": {code, feedbackCode, message}},
+stderr a one-line message, and the exit code is 2 (64 for a usage error).
+`;

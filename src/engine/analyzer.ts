@@ -1,0 +1,98 @@
+/**
+ * The per-image pipeline, run inside an inference worker: decode → detect →
+ * choose the primary face → landmarks → (template, liveness, quality) as asked.
+ */
+import { orderFaces } from '../core/face-selection.js';
+import type { Box, Point } from '../core/geometry.js';
+import { assessQuality, type QualityAssessment } from '../core/quality.js';
+import { decodeImage, type ImageFormat } from './decode.js';
+import type { DetectedFace } from '../core/face-selection.js';
+import { FaceDetector } from './models/detector.js';
+import { EmbeddingModel } from './models/embedder.js';
+import { EyeStateModel } from './models/eyes.js';
+import { LandmarkModel, fivePointsFrom68 } from './models/landmarks.js';
+import { LivenessModel } from './models/liveness.js';
+import { HeadPoseModel } from './models/pose.js';
+import type { ModelPack } from './pack.js';
+import { loadOnnxModel } from './runtime.js';
+
+export interface AnalyzeOptions {
+  template?: boolean;
+  liveness?: boolean;
+  quality?: boolean;
+}
+
+export interface PrimaryFace {
+  box: Box;
+  score: number;
+  landmarks: Point[];
+  template?: Float32Array;
+  liveness?: number;
+  quality?: QualityAssessment;
+}
+
+export interface ImageAnalysis {
+  width: number;
+  height: number;
+  format: ImageFormat;
+  sourceChannels: number;
+  /** Faces that count (see `significantFaces`), the primary one first. */
+  faces: DetectedFace[];
+  multipleFaces: boolean;
+  primary: PrimaryFace | null;
+}
+
+export class FaceAnalyzer {
+  private constructor(
+    private readonly detector: FaceDetector,
+    private readonly landmarks: LandmarkModel,
+    private readonly embedder: EmbeddingModel,
+    private readonly livenessModel: LivenessModel,
+    private readonly eyes: EyeStateModel,
+    private readonly pose: HeadPoseModel,
+  ) {}
+
+  static async load(pack: ModelPack): Promise<FaceAnalyzer> {
+    const m = pack.manifest.models;
+    const load = (entry: { file: string; graphOptimizationLevel: Parameters<typeof loadOnnxModel>[1] }) =>
+      loadOnnxModel(`${pack.dir}/${entry.file}`, entry.graphOptimizationLevel);
+    // allSettled: a failed model must not leave the others loading while the worker is torn down.
+    const settled = await Promise.allSettled([load(m.detector), load(m.landmarks), load(m.embedder), load(m.liveness), load(m.eyes), load(m.pose)]);
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const loaded = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (failure) {
+      await Promise.all(loaded.map((model) => model.dispose()));
+      throw failure.reason;
+    }
+    const [det, lmk, emb, liv, eye, pose] = loaded;
+    return new FaceAnalyzer(
+      new FaceDetector(det, m.detector),
+      new LandmarkModel(lmk, m.landmarks),
+      new EmbeddingModel(emb, m.embedder),
+      new LivenessModel(liv, m.liveness),
+      new EyeStateModel(eye, m.eyes),
+      new HeadPoseModel(pose, m.pose),
+    );
+  }
+
+  async analyze(bytes: Uint8Array, options: AnalyzeOptions): Promise<ImageAnalysis> {
+    const { image, format, sourceChannels } = await decodeImage(bytes);
+    const faces = orderFaces(await this.detector.detect(image), image.width, image.height);
+    const base = { width: image.width, height: image.height, format, sourceChannels, faces, multipleFaces: faces.length > 1 };
+    if (faces.length === 0) return { ...base, primary: null };
+    const { box, score } = faces[0];
+    const landmarks = await this.landmarks.predict(image, box);
+    const primary: PrimaryFace = { box, score, landmarks: fivePointsFrom68(landmarks) };
+    if (options.template) primary.template = await this.embedder.embed(image, primary.landmarks);
+    if (options.liveness) primary.liveness = await this.livenessModel.score(image, box);
+    if (options.quality) {
+      const [eyesOpen, pose] = [await this.eyes.openness(image, landmarks), await this.pose.estimate(image, box)];
+      primary.quality = assessQuality({ image, box, landmarks, faceCount: faces.length, eyesOpen, pose });
+    }
+    return { ...base, primary };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.detector, this.landmarks, this.embedder, this.livenessModel, this.eyes, this.pose].map((m) => m.dispose()));
+  }
+}
