@@ -97,3 +97,13 @@ test('templates of another model id refuse to compare', async () => {
   const foreign: FaceTemplate = { modelId: 'other-pack@1/other', vector: template.vector };
   assert.throws(() => engine.compareTemplates(template, foreign, 'selfie', 'HIGH'), rejectsWith('ERROR_TEMPLATE_MODEL_MISMATCH', 701));
 });
+
+test('quality modes: several faces is 509, a blurred face is 510 with the reason, a clean frame passes', async () => {
+  await assert.rejects(engine.gatedTemplate(readImage(`${DATASETS}/faceapi-bbt/images/bbt1.jpg`), 'ENROL'), rejectsWith('ERROR_MULTIPLE_FACES', 509));
+  const sharp640 = new Uint8Array(await sharp(readImage(`${DATASETS}/lfw-dev/images/Colin_Powell/Colin_Powell_0001.jpg`)).resize(480, 480).extend({ left: 80, right: 80, extendWith: 'mirror' }).jpeg().toBuffer());
+  const passed = await engine.gatedTemplate(sharp640, 'VERIFY');
+  assert.equal(passed.template.vector.length, 512);
+  const blurred = new Uint8Array(await sharp(sharp640).blur(6).jpeg().toBuffer());
+  await assert.rejects(engine.gatedTemplate(blurred, 'VERIFY'), (e: unknown) => rejectsWith('ERROR_POOR_ICAO_QUALITY', 510)(e) && /quality/i.test((e as Error).message));
+  assert.equal((await engine.gatedTemplate(blurred, 'DISABLED')).template.vector.length, 512);
+});

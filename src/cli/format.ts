@@ -6,7 +6,9 @@ export const USAGE = `facegate <command> [options]
 
 Face engine
   detect <image>                         faces (box, score), multipleFaces, 5 landmarks of the primary face
-  template <image...>                    base64 template of each image's primary face
+  template <image...> [--mode ENROL|VERIFY|DISABLED]
+                                         base64 template of each image's primary face; ENROL and VERIFY
+                                         refuse several faces (509) and poor ICAO quality (510)
   compare <a> <b> [--level L] [--mode selfie|picture-id]
                                          1:1 match: similarityScore 0-100, possibleMatch, matchHighestSecurityLevelReached
                                          levels MEDIUM, HIGH (default), VERY_HIGH, HIGHEST

@@ -85,7 +85,8 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     if (paths.length === 0) fail('template needs at least one image');
     let failures = 0;
     await withEngine(async (engine) => {
-      const results = await processFiles(paths, (bytes, path) => engine.template(bytes, path), { inFlight: engine.stats.workers * 2 });
+      const mode = qualityMode(opts.mode ?? 'DISABLED');
+      const results = await processFiles(paths, (bytes) => engine.gatedTemplate(bytes, mode), { inFlight: engine.stats.workers * 2 });
       for (const path of paths) {
         const r = results.get(path)!;
         if (r.ok) print({ image: path, modelId: r.value.template.modelId, template: templateToBase64(r.value.template), face: boxJson(r.value.analysis.primary!.box), multipleFaces: r.value.analysis.multipleFaces });

@@ -121,7 +121,7 @@ export const DEFAULT_QUALITY_THRESHOLDS: Readonly<QualityThresholds> = Object.fr
   enrolMinInterOcular: 36,
   verifyMinInterOcular: 20,
   enrolMinQuality: 50,
-  verifyMinQuality: 30,
+  verifyMinQuality: 40,
 });
 
 /** Spec (/process, icao_data.is_compliant): each listed metric must be greater than its value. */
