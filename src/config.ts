@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FacegateError } from './core/errors.js';
+import { LIVENESS_LEVELS, isLivenessLevel, type LivenessLevel } from './core/liveness.js';
 
 /** The repository (or installed package) root, where packs/ lives. */
 export const INSTALL_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -37,5 +38,66 @@ export function loadEngineConfig(env: Env = process.env): EngineConfig {
     packDir: resolve(env.FACEGATE_MODEL_PACK || DEFAULT_PACK_DIR),
     workers,
     maxQueue: positiveInt(env, 'FACEGATE_MAX_QUEUE', workers * 32),
+  };
+}
+
+export interface ServerConfig extends EngineConfig {
+  /** FACEGATE_HOST / FACEGATE_PORT: where the HTTP server listens (default 0.0.0.0:8080). */
+  host: string;
+  port: number;
+  /** FACEGATE_DATA_DIR: SQLite file, key files (default ./data under the working directory). */
+  dataDir: string;
+  /** DATABASE_URL: postgres://… to use PostgreSQL instead of the embedded SQLite file. */
+  databaseUrl: string | undefined;
+  /** FACEGATE_DATA_KEY: base64 AES-256 key for templates and photos at rest (default: generated into the data dir). */
+  dataKey: string | undefined;
+  /** FACEGATE_BOOTSTRAP_API_KEY: a UUID the server ensures as an all-permissions key at start. */
+  bootstrapApiKey: string | undefined;
+  /** TEMPLATE_ENCRYPTION_ENABLED + TEMPLATE_ENCRYPTION_KEY (spec 002): RSA public key for encrypted_templates. */
+  templateEncryptionKey: string | undefined;
+  /** FACEGATE_BODY_LIMIT_MB: largest request body (default 48: two 15 MB images in base64 JSON). */
+  bodyLimitBytes: number;
+  /** FACEGATE_RATE_LIMIT: requests per minute per API key (or per IP without one); default 1200. */
+  rateLimitPerMinute: number;
+  /** FACEGATE_LIVENESS_LEVEL: level used when a request names none (default MODERATE). */
+  defaultLivenessLevel: LivenessLevel;
+  /** FACEGATE_HNSW_THRESHOLD: gallery size from which 1:N search uses the HNSW index (default 20000). */
+  hnswThreshold: number;
+  /** LOG_LEVEL: pino level (default info). */
+  logLevel: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadServerConfig(env: Env = process.env): ServerConfig {
+  const invalid = (message: string) => new FacegateError('ERROR_INVALID_ARGUMENT', message);
+  const bootstrapApiKey = env.FACEGATE_BOOTSTRAP_API_KEY || undefined;
+  if (bootstrapApiKey && !UUID.test(bootstrapApiKey)) throw invalid(`FACEGATE_BOOTSTRAP_API_KEY must be a UUID, got "${bootstrapApiKey}"`);
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw invalid('DATABASE_URL must start with postgres:// or postgresql://');
+  const encryptionEnabled = (env.TEMPLATE_ENCRYPTION_ENABLED ?? 'false').toLowerCase();
+  if (!['true', 'false'].includes(encryptionEnabled)) throw invalid(`TEMPLATE_ENCRYPTION_ENABLED must be true or false, got "${env.TEMPLATE_ENCRYPTION_ENABLED}"`);
+  if (encryptionEnabled === 'true' && !env.TEMPLATE_ENCRYPTION_KEY) throw invalid('TEMPLATE_ENCRYPTION_ENABLED is true but TEMPLATE_ENCRYPTION_KEY (an RSA public key) is not set');
+  const logLevel = env.LOG_LEVEL?.toLowerCase() || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw invalid(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const defaultLivenessLevel = env.FACEGATE_LIVENESS_LEVEL || 'MODERATE';
+  if (!isLivenessLevel(defaultLivenessLevel)) throw invalid(`FACEGATE_LIVENESS_LEVEL must be one of ${LIVENESS_LEVELS.join(', ')}`);
+  const port = positiveInt(env, 'FACEGATE_PORT', 8080);
+  if (port > 65535) throw invalid('FACEGATE_PORT must be at most 65535');
+  return {
+    ...loadEngineConfig(env),
+    host: env.FACEGATE_HOST || '0.0.0.0',
+    port,
+    dataDir: resolve(env.FACEGATE_DATA_DIR || 'data'),
+    databaseUrl,
+    dataKey: env.FACEGATE_DATA_KEY || undefined,
+    bootstrapApiKey: bootstrapApiKey?.toLowerCase(),
+    templateEncryptionKey: encryptionEnabled === 'true' ? env.TEMPLATE_ENCRYPTION_KEY : undefined,
+    bodyLimitBytes: positiveInt(env, 'FACEGATE_BODY_LIMIT_MB', 48) * 1024 * 1024,
+    rateLimitPerMinute: positiveInt(env, 'FACEGATE_RATE_LIMIT', 1200),
+    defaultLivenessLevel,
+    hnswThreshold: positiveInt(env, 'FACEGATE_HNSW_THRESHOLD', 20_000),
+    logLevel,
   };
 }

@@ -21,6 +21,17 @@ Face engine
                                          accuracy per level, TAR at FAR 1e-3 and EER on stderr
   models pull [--pack DIR]               download and verify the model files of a pack (default: packs/default)
 
+Server and data (FACEGATE_DATA_DIR or DATABASE_URL select the same data a running server uses)
+  serve                                  start the HTTP server (see README: configuration)
+  keys create --name N --permissions P   new API key, printed once: {"key", "id", "permissions"};
+                                         P is comma-separated: sdk:enroll, backoffice:*, api:match, admin:keys, * ...
+  keys list | keys revoke <id>
+  galleries create --name G [--save-photo true|false] [--match-level L] [--liveness-level L|none]
+  galleries list
+  blob <image> [--server URL] [--out FILE]
+                                         encrypted capture blob for /api/v1/process and friends, made with the
+                                         server's public key (from the data dir, or fetched from --server)
+
 Options
   --pretty            indented JSON
   --pack DIR          model pack directory (env FACEGATE_MODEL_PACK)

@@ -14,6 +14,7 @@ import { processFiles } from '../engine/batch.js';
 import { FaceEngine } from '../engine/engine.js';
 import { evalPairs } from './eval-pairs.js';
 import { boxJson, USAGE } from './format.js';
+import { serverCommands } from './server-commands.js';
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -24,6 +25,13 @@ const { values: opts, positionals } = parseArgs({
     root: { type: 'string' },
     pack: { type: 'string' },
     workers: { type: 'string' },
+    name: { type: 'string' },
+    permissions: { type: 'string' },
+    'save-photo': { type: 'string' },
+    'match-level': { type: 'string' },
+    'liveness-level': { type: 'string' },
+    server: { type: 'string' },
+    out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -156,7 +164,7 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const command = commands[name];
+  const command = commands[name] ?? serverCommands({ opts, print, fail })[name];
   if (!command) fail(`unknown command "${name}"; run "facegate --help"`);
   await command(rest);
 }

@@ -44,6 +44,17 @@ export const ERROR_CATALOG = {
   ERROR_MODEL_LOAD_FAILED: { numeric: 703, http: 500 },
   ERROR_ENGINE_OVERLOADED: { numeric: 704, http: 503 },
   ERROR_INVALID_ARGUMENT: { numeric: 705, http: 400 },
+  ERROR_UNAUTHORIZED: { numeric: 710, http: 401 },
+  ERROR_FORBIDDEN: { numeric: 711, http: 403 },
+  ERROR_GALLERY_NOT_FOUND: { numeric: 712, http: 404 },
+  ERROR_USER_NOT_FOUND: { numeric: 713, http: 404 },
+  ERROR_ALREADY_ENROLLED: { numeric: 714, http: 409 },
+  ERROR_RATE_LIMITED: { numeric: 715, http: 429 },
+  ERROR_PHOTO_NOT_AVAILABLE: { numeric: 716, http: 404 },
+  ERROR_GALLERY_EXISTS: { numeric: 717, http: 409 },
+  ERROR_KEY_NOT_FOUND: { numeric: 718, http: 404 },
+  ERROR_NOT_FOUND: { numeric: 719, http: 404 },
+  ERROR_LIVENESS_FAILED: { numeric: 720, http: 400 },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

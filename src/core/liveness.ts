@@ -18,8 +18,12 @@ export interface LivenessDecision {
   readonly as_highest_security_level_reached: LivenessLevel | null;
 }
 
+export function isLivenessLevel(value: unknown): value is LivenessLevel {
+  return typeof value === 'string' && (LIVENESS_LEVELS as readonly string[]).includes(value);
+}
+
 export function parseLivenessLevel(value: unknown): LivenessLevel {
-  if (typeof value === 'string' && (LIVENESS_LEVELS as readonly string[]).includes(value)) return value as LivenessLevel;
+  if (isLivenessLevel(value)) return value;
   throw new FacegateError('ERROR_INVALID_AS_LEVEL', `AS level ${JSON.stringify(value)} not supported: use one of ${LIVENESS_LEVELS.join(', ')}`);
 }
 

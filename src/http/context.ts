@@ -1,0 +1,41 @@
+/** What the HTTP layer is given, and what it attaches to each request. */
+import type { KeyObject } from 'node:crypto';
+import type { ServerConfig } from '../config.js';
+import type { Permission } from '../core/permissions.js';
+import type { ServerKeys } from '../crypto/server-keys.js';
+import type { FaceEngine } from '../engine/engine.js';
+import type { ApiKeyAuthenticator } from '../services/api-keys.js';
+import type { CallFacts } from '../services/enrollment.js';
+import type { GalleryIndexes } from '../services/gallery-indexes.js';
+import type { ApiKeyRecord, Store, TransactionRecord } from '../store/types.js';
+
+export interface AppDeps {
+  config: ServerConfig;
+  engine: FaceEngine;
+  store: Store;
+  keys: ServerKeys;
+  indexes: GalleryIndexes;
+  authenticator: ApiKeyAuthenticator;
+  templateEncryptionKey?: KeyObject;
+}
+
+export interface AuditState {
+  refid: string;
+  startedAt: number;
+  facts: CallFacts;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKey?: ApiKeyRecord;
+    audit?: AuditState;
+  }
+  interface FastifyContextConfig {
+    /** The permission a route needs; routes without one are public. */
+    permission?: Permission;
+    /** `sdk` / `backoffice` routes also accept any key of that context (handshake). */
+    anyOf?: 'sdk' | 'backoffice';
+    /** Refid action (spec 002 refid format) and transaction-log context; routes without it are not logged. */
+    audit?: { action: string; context: TransactionRecord['context'] };
+  }
+}

@@ -1,0 +1,87 @@
+/** Administration: API keys and galleries (permissions admin:keys, admin:galleries). */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { FacegateError } from '../../core/errors.js';
+import { createApiKey } from '../../services/api-keys.js';
+import { createGallery, deleteGallery, requireGallery, updateGallery } from '../../services/galleries.js';
+import type { ApiKeyRecord, Gallery } from '../../store/types.js';
+import type { AppDeps } from '../context.js';
+import { LivenessLevelSchema, LooseObject, MatchLevelSchema, errorResponses } from '../schemas.js';
+
+const security = [{ apiKey: [] }];
+const keyJson = (k: ApiKeyRecord) => ({ id: k.id, name: k.name, permissions: k.permissions, createdAt: k.createdAt.toISOString(), revokedAt: k.revokedAt?.toISOString() ?? null });
+const galleryJson = (g: Gallery) => ({ name: g.name, savePhoto: g.savePhoto, matchLevel: g.matchLevel, livenessLevel: g.livenessLevel, createdAt: g.createdAt.toISOString() });
+const GallerySettings = {
+  savePhoto: Type.Optional(Type.Boolean({ description: 'Keep enrollment photos (default true)' })),
+  matchLevel: Type.Optional(MatchLevelSchema),
+  livenessLevel: Type.Optional(Type.Union([LivenessLevelSchema, Type.Null()], { description: 'Liveness level for SDK enroll/identify/search, or null to skip (default MODERATE)' })),
+};
+
+export function adminRoutes(deps: AppDeps) {
+  return async (root: FastifyInstance) => {
+    const app = root.withTypeProvider<TypeBoxTypeProvider>();
+    const ok = { 200: LooseObject('Result'), ...errorResponses };
+    const keysTags = ['admin: API keys'];
+    const galleryTags = ['admin: galleries'];
+
+    app.post('/admin/v1/keys', {
+      config: { permission: 'admin:keys', audit: { action: 'key', context: 'admin' } },
+      schema: { tags: keysTags, security, summary: 'Create an API key; the key is shown once', body: Type.Object({ name: Type.String({ minLength: 1 }), permissions: Type.Array(Type.String(), { minItems: 1, description: 'e.g. ["sdk:*", "backoffice:photo", "api:match"] or ["*"]' }) }), response: ok },
+      handler: async (request) => {
+        const { key, record } = await createApiKey(deps.store, request.body);
+        return { key, ...keyJson(record) };
+      },
+    });
+    app.get('/admin/v1/keys', {
+      config: { permission: 'admin:keys' },
+      schema: { tags: keysTags, security, summary: 'List API keys (never the keys themselves)', response: ok },
+      handler: async () => ({ keys: (await deps.store.listApiKeys()).map(keyJson) }),
+    });
+    app.delete('/admin/v1/keys/:id', {
+      config: { permission: 'admin:keys', audit: { action: 'key', context: 'admin' } },
+      schema: { tags: keysTags, security, summary: 'Revoke an API key', params: Type.Object({ id: Type.String() }), response: ok },
+      handler: async (request) => {
+        if (!(await deps.store.revokeApiKey(request.params.id))) throw new FacegateError('ERROR_KEY_NOT_FOUND', `no active API key with id ${request.params.id}`);
+        deps.authenticator.forget();
+        return { id: request.params.id, revoked: true };
+      },
+    });
+
+    app.post('/admin/v1/galleries', {
+      config: { permission: 'admin:galleries', audit: { action: 'gallery', context: 'admin' } },
+      schema: { tags: galleryTags, security, summary: 'Create a gallery', body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), ...GallerySettings }), response: ok },
+      handler: async (request) => {
+        const { name, ...settings } = request.body;
+        return galleryJson(await createGallery(deps.store, name, settings));
+      },
+    });
+    app.get('/admin/v1/galleries', {
+      config: { permission: 'admin:galleries' },
+      schema: { tags: galleryTags, security, summary: 'List galleries', response: ok },
+      handler: async () => ({ galleries: (await deps.store.listGalleries()).map(galleryJson) }),
+    });
+    app.get('/admin/v1/galleries/:name', {
+      config: { permission: 'admin:galleries' },
+      schema: { tags: galleryTags, security, summary: 'A gallery with its enrollment count and index kind', params: Type.Object({ name: Type.String() }), response: ok },
+      handler: async (request) => {
+        const gallery = await requireGallery(deps.store, request.params.name);
+        const index = deps.indexes.get(gallery.name);
+        return { ...galleryJson(gallery), enrollments: await deps.store.countEnrollments(gallery.name), index: { kind: index.kind, size: index.size } };
+      },
+    });
+    app.patch('/admin/v1/galleries/:name', {
+      config: { permission: 'admin:galleries', audit: { action: 'gallery', context: 'admin' } },
+      schema: { tags: galleryTags, security, summary: 'Change gallery settings', params: Type.Object({ name: Type.String() }), body: Type.Object(GallerySettings), response: ok },
+      handler: async (request) => galleryJson(await updateGallery(deps.store, request.params.name, request.body)),
+    });
+    app.delete('/admin/v1/galleries/:name', {
+      config: { permission: 'admin:galleries', audit: { action: 'gallery', context: 'admin' } },
+      schema: { tags: galleryTags, security, summary: 'Delete a gallery with every enrollment, template and photo in it', params: Type.Object({ name: Type.String() }), response: ok },
+      handler: async (request) => {
+        await deleteGallery(deps.store, deps.indexes, request.params.name);
+        return { name: request.params.name, deleted: true };
+      },
+    });
+  };
+}

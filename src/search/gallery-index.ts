@@ -1,0 +1,215 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { ExactIndex } from './exact.js';
+import { HnswIndex, type HnswOptions } from './hnsw.js';
+import type { SearchHit, VectorIndex } from './types.js';
+
+/**
+ * Below this many templates a gallery is searched exactly. At 20 000 512-d templates an exact
+ * search takes ~12 ms on one core (about a third of extracting the query template), needs no
+ * build and is exact; past it exact time grows linearly (60 ms at 100 000) while HNSW stays
+ * around 1 ms. See docs/benchmarks.md, "1:N search".
+ */
+export const DEFAULT_HNSW_THRESHOLD = 20_000;
+
+/**
+ * Templates inserted into the graph per event-loop turn while converting a live index, so
+ * requests keep being served during the build (~30 ms of inserts per turn on 2 cores).
+ */
+const CONVERSION_SLICE_ROWS = 64;
+
+/** Templates handed to one bulk insert while loading a gallery that is already a graph. */
+const LOAD_BATCH_ROWS = 4096;
+
+export interface GalleryIndexOptions {
+  dimensions: number;
+  hnswThreshold?: number;
+  hnsw?: HnswOptions;
+}
+
+/**
+ * Starts exact and, once its size passes the threshold, builds an HNSW index from the exact
+ * vectors in the background, a slice per event-loop turn. Until the graph is complete the
+ * exact index serves every call and each change is applied to both; then the graph takes
+ * over and the exact vectors are freed. It never converts back: a gallery hovering around
+ * the threshold would otherwise rebuild again and again, and the graph serves small sizes well.
+ */
+export class GalleryIndex implements VectorIndex {
+  readonly dimensions: number;
+  readonly hnswThreshold: number;
+  readonly #hnswOptions: HnswOptions;
+  #exact: ExactIndex | undefined;
+  #hnsw: HnswIndex | undefined;
+  #conversion: Promise<void> | undefined;
+  #conversionError: unknown;
+  #disposed = false;
+
+  constructor(options: GalleryIndexOptions) {
+    const threshold = options.hnswThreshold ?? DEFAULT_HNSW_THRESHOLD;
+    if (!Number.isInteger(threshold) || threshold < 0) {
+      throw new RangeError(`hnswThreshold must be a non-negative integer, got ${threshold}`);
+    }
+    this.dimensions = options.dimensions;
+    this.hnswThreshold = threshold;
+    this.#hnswOptions = options.hnsw ?? {};
+    this.#exact = new ExactIndex(options.dimensions);
+  }
+
+  get kind(): 'exact' | 'hnsw' {
+    return this.#exact ? 'exact' : 'hnsw';
+  }
+
+  get size(): number {
+    return this.#active().size;
+  }
+
+  add(id: string, vector: Float32Array): void {
+    const exact = this.#exact;
+    if (!exact) {
+      this.#active().add(id, vector);
+      return;
+    }
+    exact.add(id, vector);
+    this.#hnsw?.add(id, vector);
+    this.#convertIfDue(exact);
+  }
+
+  /** Adds or replaces many templates; row `i` of `vectors` belongs to `ids[i]`. */
+  addBatch(ids: readonly string[], vectors: Float32Array): void {
+    const exact = this.#exact;
+    if (!exact) {
+      this.#graph().addBatch(ids, vectors);
+      return;
+    }
+    const d = this.dimensions;
+    if (vectors.length !== ids.length * d) {
+      throw new RangeError(`expected ${ids.length} × ${d} vector components, got ${vectors.length}`);
+    }
+    for (let row = 0; row < ids.length; row++) exact.add(ids[row], vectors.subarray(row * d, (row + 1) * d));
+    this.#hnsw?.addBatch(ids, vectors);
+    this.#convertIfDue(exact);
+  }
+
+  remove(id: string): boolean {
+    const removed = this.#active().remove(id);
+    if (this.#exact) this.#hnsw?.remove(id);
+    return removed;
+  }
+
+  has(id: string): boolean {
+    return this.#active().has(id);
+  }
+
+  search(query: Float32Array, k: number, minScore?: number): SearchHit[] {
+    return this.#active().search(query, k, minScore);
+  }
+
+  memoryBytes(): number {
+    return (this.#exact?.memoryBytes() ?? 0) + (this.#hnsw?.memoryBytes() ?? 0);
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    this.#exact?.dispose();
+    this.#hnsw?.dispose();
+  }
+
+  /** Resolves once no conversion is running; rejects if the last one failed (the index stays exact). */
+  async idle(): Promise<void> {
+    await this.#conversion;
+    if (this.#conversionError !== undefined) throw this.#conversionError;
+  }
+
+  #active(): ExactIndex | HnswIndex {
+    const active = this.#exact ?? this.#hnsw;
+    if (!active || this.#disposed) throw new Error('the index has been disposed');
+    return active;
+  }
+
+  #graph(): HnswIndex {
+    if (!this.#hnsw || this.#disposed) throw new Error('the index has been disposed');
+    return this.#hnsw;
+  }
+
+  #convertIfDue(exact: ExactIndex): void {
+    if (this.#conversion || this.#conversionError !== undefined || exact.size <= this.hnswThreshold) return;
+    const hnsw = new HnswIndex(this.dimensions, this.#hnswOptions);
+    this.#hnsw = hnsw;
+    this.#conversion = this.#convert(exact, hnsw).then(
+      () => {
+        this.#conversion = undefined;
+      },
+      (error: unknown) => {
+        this.#conversion = undefined;
+        this.#conversionError = error;
+        this.#hnsw = undefined;
+        hnsw.dispose();
+      },
+    );
+  }
+
+  async #convert(exact: ExactIndex, hnsw: HnswIndex): Promise<void> {
+    const d = this.dimensions;
+    const pending = exact.ids();
+    const slice = new Float32Array(CONVERSION_SLICE_ROWS * d);
+    for (let start = 0; start < pending.length; start += CONVERSION_SLICE_ROWS) {
+      await nextTurn();
+      if (this.#disposed) return;
+      // Changes since the conversion began were applied to both indexes already.
+      const ids: string[] = [];
+      for (const id of pending.slice(start, start + CONVERSION_SLICE_ROWS)) {
+        const vector = exact.vectorOf(id);
+        if (!vector || hnsw.has(id)) continue;
+        slice.set(vector, ids.length * d);
+        ids.push(id);
+      }
+      hnsw.addBatch(ids, slice.subarray(0, ids.length * d));
+    }
+    if (this.#disposed) return;
+    this.#exact = undefined;
+    exact.dispose();
+  }
+}
+
+export function createGalleryIndex(options: GalleryIndexOptions): GalleryIndex {
+  return new GalleryIndex(options);
+}
+
+/**
+ * Builds a gallery's index from a stream of templates. The size is unknown up front, so it
+ * fills an exact index; past the threshold it waits for the conversion, then bulk-inserts the
+ * rest of the stream into the graph in multi-threaded batches.
+ */
+export async function loadGalleryIndex(
+  dimensions: number,
+  entries: AsyncIterable<{ id: string; vector: Float32Array }>,
+  options: Omit<GalleryIndexOptions, 'dimensions'> = {},
+): Promise<GalleryIndex> {
+  const index = new GalleryIndex({ ...options, dimensions });
+  const ids: string[] = [];
+  const batch = new Float32Array(LOAD_BATCH_ROWS * dimensions);
+  const flush = async (): Promise<void> => {
+    index.addBatch(ids, batch.subarray(0, ids.length * dimensions));
+    ids.length = 0;
+    await nextTurn();
+  };
+  try {
+    for await (const { id, vector } of entries) {
+      if (index.kind === 'exact') {
+        index.add(id, vector);
+        await index.idle();
+        continue;
+      }
+      if (vector.length !== dimensions) {
+        throw new RangeError(`expected a vector of ${dimensions} dimensions, got ${vector.length}`);
+      }
+      batch.set(vector, ids.length * dimensions);
+      ids.push(id);
+      if (ids.length === LOAD_BATCH_ROWS) await flush();
+    }
+    if (ids.length > 0) await flush();
+  } catch (error) {
+    index.dispose();
+    throw error;
+  }
+  return index;
+}

@@ -1,0 +1,86 @@
+/**
+ * Starts Facegate: keys, store, engine, search indexes, HTTP. Every part must
+ * come up or the process exits: no half pipeline is ever served. SIGINT and
+ * SIGTERM finish in-flight requests before releasing the engine and store.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ServerConfig } from './config.js';
+import { createSealer } from './crypto/at-rest.js';
+import { parseRsaPublicKey } from './crypto/rsa-keys.js';
+import { loadOrCreateServerKeys, type ServerKeys } from './crypto/server-keys.js';
+import { FaceEngine } from './engine/engine.js';
+import { buildApp } from './http/app.js';
+import type { AppDeps } from './http/context.js';
+import { ApiKeyAuthenticator, ensureBootstrapKey } from './services/api-keys.js';
+import { GalleryIndexes } from './services/gallery-indexes.js';
+import { openStore } from './store/open.js';
+import type { Store } from './store/types.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  deps: AppDeps;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Keys and store as the CLI and the server both open them, so they share one data dir or database. */
+export async function openData(config: Pick<ServerConfig, 'dataDir' | 'dataKey' | 'databaseUrl'>): Promise<{ keys: ServerKeys; store: Store }> {
+  const keys = await loadOrCreateServerKeys(config.dataDir, { dataKey: config.dataKey });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sealer: createSealer(keys.dataKey) });
+  return { keys, store };
+}
+
+export async function assembleApp(config: ServerConfig, options: { logger?: boolean | object } = {}): Promise<{ app: FastifyInstance; deps: AppDeps; release: () => Promise<void> }> {
+  const { keys, store } = await openData(config);
+  let engine: FaceEngine | undefined;
+  try {
+    if (config.bootstrapApiKey) await ensureBootstrapKey(store, config.bootstrapApiKey);
+    engine = await FaceEngine.open(config);
+    const indexes = new GalleryIndexes(engine.modelId, engine.pack.manifest.models.embedder.dimensions, config.hnswThreshold);
+    const loaded = await indexes.loadAll(store);
+    const deps: AppDeps = {
+      config,
+      engine,
+      store,
+      keys,
+      indexes,
+      authenticator: new ApiKeyAuthenticator(store),
+      templateEncryptionKey: config.templateEncryptionKey ? parseRsaPublicKey(config.templateEncryptionKey) : undefined,
+    };
+    const app = await buildApp(deps, options);
+    app.log.info({ ...loaded, store: store.kind, modelId: engine.modelId, workers: engine.stats.workers }, 'facegate ready');
+    if (loaded.skippedOtherModel > 0) app.log.warn(`${loaded.skippedOtherModel} stored templates were made by another model and are not searchable; re-enroll those users`);
+    const running = engine;
+    return {
+      app,
+      deps,
+      release: async () => {
+        indexes.disposeAll();
+        await running.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await engine?.close();
+    await store.close();
+    throw err;
+  }
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const { app, deps, release } = await assembleApp(config);
+  const address = await app.listen({ host: config.host, port: config.port });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close();
+      await release();
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      app.log.info(`${signal}: finishing in-flight requests`);
+      void close().then(() => process.exit(0));
+    });
+  }
+  return { app, deps, url: address, close };
+}

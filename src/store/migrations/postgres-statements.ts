@@ -1,0 +1,42 @@
+/** The PostgreSQL store's SQL; times are passed in from the application clock, as in SQLite. Rows come back in the shapes of ../rows.ts: pg already yields Date, boolean, text[] and Buffer. */
+import { TRANSACTION_COLUMNS } from '../rows.js';
+
+const API_KEY = 'id, name, permissions, created_at, revoked_at';
+const GALLERY = 'name, save_photo, match_level, liveness_level, created_at';
+const ENROLLMENT =
+  'gallery_name, user_id, model_id, template_sealed, photo_sealed, photo_mime, migrated_pending, created_at, updated_at';
+export const TRANSACTION = TRANSACTION_COLUMNS.join(', ');
+
+export const postgresSql = {
+  insertApiKey: `INSERT INTO api_keys (id, name, key_hash, permissions, created_at)
+    VALUES ($1, $2, $3, $4, $5) RETURNING ${API_KEY}`,
+  findApiKey: `SELECT ${API_KEY} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+  listApiKeys: `SELECT ${API_KEY} FROM api_keys ORDER BY created_at, id`,
+  revokeApiKey: 'UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL',
+
+  insertGallery: `INSERT INTO galleries (${GALLERY}) VALUES ($1, $2, $3, $4, $5) RETURNING ${GALLERY}`,
+  getGallery: `SELECT ${GALLERY} FROM galleries WHERE name = $1`,
+  listGalleries: `SELECT ${GALLERY} FROM galleries ORDER BY name`,
+  updateGallery: `UPDATE galleries SET
+      save_photo = CASE WHEN $2::boolean THEN $3::boolean ELSE save_photo END,
+      match_level = CASE WHEN $4::boolean THEN $5::text ELSE match_level END,
+      liveness_level = CASE WHEN $6::boolean THEN $7::text ELSE liveness_level END
+    WHERE name = $1 RETURNING ${GALLERY}`,
+  deleteGallery: 'DELETE FROM galleries WHERE name = $1',
+
+  insertEnrollment: `INSERT INTO enrollments (${ENROLLMENT})
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING created_at, updated_at`,
+  replaceEnrollment: `UPDATE enrollments SET model_id = $3, template_sealed = $4, photo_sealed = $5, photo_mime = $6,
+      migrated_pending = $7, updated_at = $8
+    WHERE gallery_name = $1 AND user_id = $2 RETURNING created_at, updated_at`,
+  getEnrollment: `SELECT ${ENROLLMENT} FROM enrollments WHERE gallery_name = $1 AND user_id = $2`,
+  deleteEnrollment: 'DELETE FROM enrollments WHERE gallery_name = $1 AND user_id = $2',
+  countEnrollments: 'SELECT count(*)::integer AS count FROM enrollments WHERE gallery_name = $1',
+  firstTemplates: `SELECT user_id, model_id, template_sealed FROM enrollments
+    WHERE gallery_name = $1 ORDER BY user_id LIMIT $2`,
+  nextTemplates: `SELECT user_id, model_id, template_sealed FROM enrollments
+    WHERE gallery_name = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
+
+  insertTransaction: `INSERT INTO transactions (${TRANSACTION})
+    VALUES (${TRANSACTION_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`,
+} as const;

@@ -1,0 +1,142 @@
+/** The SQLite store's prepared statements, the raw rows they return (times in epoch milliseconds, booleans 0/1) and their conversion to entities. */
+import type Database from 'better-sqlite3';
+import {
+  TRANSACTION_COLUMNS,
+  toApiKey,
+  toEnrollment,
+  toGallery,
+  toTransaction,
+  type ApiKeyRow,
+  type EnrollmentRow,
+  type GalleryRow,
+  type TemplateRow,
+  type TransactionRow,
+} from '../rows.js';
+import type { ApiKeyRecord, Enrollment, Gallery, Sealer, TransactionRecord } from '../types.js';
+
+type EpochMillis<Row, Keys extends keyof Row> = Omit<Row, Keys> & {
+  [Key in Keys]: null extends Row[Key] ? number | null : number;
+};
+type SqliteApiKeyRow = Omit<EpochMillis<ApiKeyRow, 'created_at' | 'revoked_at'>, 'permissions'> & {
+  permissions: string;
+};
+type SqliteGalleryRow = Omit<EpochMillis<GalleryRow, 'created_at'>, 'save_photo'> & { save_photo: number };
+type SqliteEnrollmentRow = Omit<EpochMillis<EnrollmentRow, 'created_at' | 'updated_at'>, 'migrated_pending'> & {
+  migrated_pending: number;
+};
+export type SqliteTransactionRow = EpochMillis<TransactionRow, 'created_at'>;
+
+export const fromApiKeyRow = (row: SqliteApiKeyRow): ApiKeyRecord =>
+  toApiKey({
+    ...row,
+    permissions: JSON.parse(row.permissions) as string[],
+    created_at: new Date(row.created_at),
+    revoked_at: row.revoked_at === null ? null : new Date(row.revoked_at),
+  });
+
+export const fromGalleryRow = (row: SqliteGalleryRow): Gallery =>
+  toGallery({ ...row, save_photo: row.save_photo === 1, created_at: new Date(row.created_at) });
+
+export const fromEnrollmentRow = (sealer: Sealer, row: SqliteEnrollmentRow): Enrollment =>
+  toEnrollment(sealer, {
+    ...row,
+    migrated_pending: row.migrated_pending === 1,
+    created_at: new Date(row.created_at),
+    updated_at: new Date(row.updated_at),
+  });
+
+export const fromTransactionRow = (row: SqliteTransactionRow): TransactionRecord =>
+  toTransaction({ ...row, created_at: new Date(row.created_at) });
+
+interface GalleryUpdate {
+  name: string;
+  set_save_photo: number;
+  save_photo: number | null;
+  set_match_level: number;
+  match_level: string | null;
+  set_liveness_level: number;
+  liveness_level: string | null;
+}
+
+export interface EnrollmentTimes {
+  created_at: number;
+  updated_at: number;
+}
+
+interface EnrollmentValues {
+  gallery_name: string;
+  user_id: string;
+  model_id: string;
+  template_sealed: Buffer;
+  photo_sealed: Buffer | null;
+  photo_mime: string | null;
+  migrated_pending: number;
+  now: number;
+}
+
+const API_KEY = 'id, name, permissions, created_at, revoked_at';
+const GALLERY = 'name, save_photo, match_level, liveness_level, created_at';
+const ENROLLMENT =
+  'gallery_name, user_id, model_id, template_sealed, photo_sealed, photo_mime, migrated_pending, created_at, updated_at';
+export const TRANSACTION = TRANSACTION_COLUMNS.join(', ');
+const TRANSACTION_VALUES = TRANSACTION_COLUMNS.map((column) => `@${column}`).join(', ');
+
+export function sqliteStatements(db: Database.Database) {
+  return {
+    insertApiKey: db.prepare<Omit<SqliteApiKeyRow, 'revoked_at'> & { key_hash: string }, SqliteApiKeyRow>(
+      `INSERT INTO api_keys (id, name, key_hash, permissions, created_at)
+       VALUES (@id, @name, @key_hash, @permissions, @created_at) RETURNING ${API_KEY}`,
+    ),
+    findApiKey: db.prepare<[string], SqliteApiKeyRow>(
+      `SELECT ${API_KEY} FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL`,
+    ),
+    listApiKeys: db.prepare<[], SqliteApiKeyRow>(`SELECT ${API_KEY} FROM api_keys ORDER BY created_at, id`),
+    revokeApiKey: db.prepare<[number, string]>('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+
+    insertGallery: db.prepare<SqliteGalleryRow, SqliteGalleryRow>(
+      `INSERT INTO galleries (${GALLERY})
+       VALUES (@name, @save_photo, @match_level, @liveness_level, @created_at) RETURNING ${GALLERY}`,
+    ),
+    getGallery: db.prepare<[string], SqliteGalleryRow>(`SELECT ${GALLERY} FROM galleries WHERE name = ?`),
+    listGalleries: db.prepare<[], SqliteGalleryRow>(`SELECT ${GALLERY} FROM galleries ORDER BY name`),
+    updateGallery: db.prepare<GalleryUpdate, SqliteGalleryRow>(
+      `UPDATE galleries SET
+         save_photo = CASE WHEN @set_save_photo THEN @save_photo ELSE save_photo END,
+         match_level = CASE WHEN @set_match_level THEN @match_level ELSE match_level END,
+         liveness_level = CASE WHEN @set_liveness_level THEN @liveness_level ELSE liveness_level END
+       WHERE name = @name RETURNING ${GALLERY}`,
+    ),
+    deleteGallery: db.prepare<[string]>('DELETE FROM galleries WHERE name = ?'),
+
+    insertEnrollment: db.prepare<EnrollmentValues, EnrollmentTimes>(
+      `INSERT INTO enrollments (${ENROLLMENT})
+       VALUES (@gallery_name, @user_id, @model_id, @template_sealed, @photo_sealed, @photo_mime, @migrated_pending, @now, @now)
+       RETURNING created_at, updated_at`,
+    ),
+    replaceEnrollment: db.prepare<EnrollmentValues, EnrollmentTimes>(
+      `UPDATE enrollments SET model_id = @model_id, template_sealed = @template_sealed, photo_sealed = @photo_sealed,
+         photo_mime = @photo_mime, migrated_pending = @migrated_pending, updated_at = @now
+       WHERE gallery_name = @gallery_name AND user_id = @user_id RETURNING created_at, updated_at`,
+    ),
+    getEnrollment: db.prepare<[string, string], SqliteEnrollmentRow>(
+      `SELECT ${ENROLLMENT} FROM enrollments WHERE gallery_name = ? AND user_id = ?`,
+    ),
+    deleteEnrollment: db.prepare<[string, string]>('DELETE FROM enrollments WHERE gallery_name = ? AND user_id = ?'),
+    countEnrollments: db
+      .prepare<[string], number>('SELECT count(*) FROM enrollments WHERE gallery_name = ?')
+      .pluck(),
+    firstTemplates: db.prepare<[string, number], TemplateRow>(
+      'SELECT user_id, model_id, template_sealed FROM enrollments WHERE gallery_name = ? ORDER BY user_id LIMIT ?',
+    ),
+    nextTemplates: db.prepare<[string, string, number], TemplateRow>(
+      `SELECT user_id, model_id, template_sealed FROM enrollments
+       WHERE gallery_name = ? AND user_id > ? ORDER BY user_id LIMIT ?`,
+    ),
+
+    insertTransaction: db.prepare<SqliteTransactionRow>(
+      `INSERT INTO transactions (${TRANSACTION}) VALUES (${TRANSACTION_VALUES})`,
+    ),
+  };
+}
+
+export type SqliteStatements = ReturnType<typeof sqliteStatements>;

@@ -1,0 +1,89 @@
+import type Database from 'better-sqlite3';
+import { pendingMigrations, type Migration } from './migration.js';
+
+/**
+ * SQLite schema. Times are INTEGER milliseconds since the epoch (UTC), booleans
+ * 0/1, permissions a JSON array; STRICT tables reject values of another type.
+ */
+const sqliteMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE api_keys (
+  id          TEXT NOT NULL PRIMARY KEY,
+  name        TEXT NOT NULL,
+  key_hash    TEXT NOT NULL UNIQUE,
+  permissions TEXT NOT NULL CHECK (json_valid(permissions) AND json_type(permissions) = 'array'),
+  created_at  INTEGER NOT NULL,
+  revoked_at  INTEGER
+) STRICT;
+
+CREATE TABLE galleries (
+  name           TEXT NOT NULL PRIMARY KEY,
+  save_photo     INTEGER NOT NULL CHECK (save_photo IN (0, 1)),
+  match_level    TEXT NOT NULL,
+  liveness_level TEXT,
+  created_at     INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE enrollments (
+  gallery_name     TEXT NOT NULL REFERENCES galleries (name) ON DELETE CASCADE,
+  user_id          TEXT NOT NULL,
+  model_id         TEXT NOT NULL,
+  template_sealed  BLOB NOT NULL,
+  photo_sealed     BLOB,
+  photo_mime       TEXT,
+  migrated_pending INTEGER NOT NULL CHECK (migrated_pending IN (0, 1)),
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  PRIMARY KEY (gallery_name, user_id)
+) STRICT;
+
+CREATE TABLE transactions (
+  id                     INTEGER PRIMARY KEY,
+  refid                  TEXT NOT NULL,
+  endpoint               TEXT NOT NULL,
+  context                TEXT NOT NULL CHECK (context IN ('sdk', 'backoffice', 'api', 'admin')),
+  api_key_id             TEXT,
+  gallery_name           TEXT,
+  user_id                TEXT,
+  request_id             TEXT,
+  result                 TEXT NOT NULL,
+  http_status            INTEGER NOT NULL,
+  similarity_score       REAL,
+  liveness_score         REAL,
+  match_level_reached    TEXT,
+  liveness_level_reached TEXT,
+  duration_ms            REAL NOT NULL,
+  created_at             INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX transactions_by_time ON transactions (created_at, id);
+CREATE INDEX transactions_by_user ON transactions (gallery_name, user_id, created_at);
+CREATE INDEX transactions_by_refid ON transactions (refid);
+CREATE INDEX transactions_by_request_id ON transactions (request_id);
+`,
+  },
+];
+
+/** Brings the database to the latest schema in one transaction. */
+export function migrateSqlite(db: Database.Database, path: string): void {
+  // IMMEDIATE takes the write lock first, so two processes opening a new file migrate one after the other.
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT',
+    );
+    const applied = db.prepare<[], number>('SELECT version FROM schema_migrations').pluck().all();
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const migration of pendingMigrations(sqliteMigrations, applied, `SQLite database ${path}`)) {
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+    }
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}

@@ -1,0 +1,345 @@
+/**
+ * PostgreSQL store on a pg Pool. Outside a transaction every call takes any
+ * pooled connection; a transaction holds one connection from BEGIN to
+ * COMMIT/ROLLBACK and the store handed to `work` runs everything on it.
+ */
+import pg from 'pg';
+import { migratePostgres } from './migrations/postgres.js';
+import { TRANSACTION, postgresSql as sql } from './migrations/postgres-statements.js';
+import {
+  Mutex,
+  TEMPLATE_PAGE_SIZE,
+  TRANSACTION_COLUMNS,
+  TransactionScope,
+  assertKeyHash,
+  fromTransaction,
+  openTemplate,
+  sealEnrollment,
+  toApiKey,
+  toEnrollment,
+  toGallery,
+  toTransaction,
+  transactionConditions,
+  transactionLimit,
+  writtenEnrollment,
+  type ApiKeyRow,
+  type EnrollmentRow,
+  type GalleryRow,
+  type TemplateRow,
+  type TransactionRow,
+} from './rows.js';
+import { StoreConflictError } from './types.js';
+import type {
+  ApiKeyRecord,
+  Enrollment,
+  Gallery,
+  GalleryPatch,
+  NewApiKey,
+  NewEnrollment,
+  NewGallery,
+  Sealer,
+  Store,
+  TransactionQuery,
+  TransactionRecord,
+} from './types.js';
+
+/** An unreachable server fails the open after this long instead of hanging. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_POOL_SIZE = 10;
+const UNIQUE_VIOLATION = '23505';
+const FOREIGN_KEY_VIOLATION = '23503';
+
+type EnrollmentTimes = Pick<EnrollmentRow, 'created_at' | 'updated_at'>;
+
+export interface PostgresStoreOptions {
+  url: string;
+  sealer: Sealer;
+  poolSize?: number;
+  connectTimeoutMs?: number;
+}
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const server = describeServer(options.url);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    application_name: 'facegate',
+  });
+  // pg drops a pooled connection that dies while idle and reconnects on the next query; unheard, the event would crash the process.
+  pool.on('error', (error) => process.emitWarning(`PostgreSQL connection to ${server} lost while idle: ${error.message}`));
+  try {
+    const client = await pool.connect().catch((error: Error) => {
+      throw new Error(`cannot connect to PostgreSQL at ${server}: ${error.message}`, { cause: error });
+    });
+    try {
+      await migratePostgres(client, `PostgreSQL database at ${server}`);
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return new PostgresStore(pool, options.sealer, null);
+}
+
+/** host:port/database of a connection URL, never its password. */
+function describeServer(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const host = decodeURIComponent(parsed.hostname) || parsed.searchParams.get('host') || 'localhost';
+    return `${host}:${parsed.port || '5432'}${parsed.pathname}`;
+  } catch {
+    return 'the server of DATABASE_URL (not a valid URL)';
+  }
+}
+
+function databaseErrorCode(error: unknown): string | undefined {
+  return error instanceof pg.DatabaseError ? error.code : undefined;
+}
+
+/** The connection a transaction holds; its mutex keeps the statements of overlapping calls from interleaving. */
+class HeldConnection {
+  readonly scope = new TransactionScope();
+  private readonly mutex = new Mutex();
+
+  constructor(readonly client: pg.PoolClient) {}
+
+  run<T>(task: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.scope.assertOpen();
+    return this.mutex.run(() => task(this.client));
+  }
+
+  /** COMMIT or ROLLBACK after any calls `work` left running. */
+  end(command: 'COMMIT' | 'ROLLBACK'): Promise<unknown> {
+    this.scope.open = false;
+    return this.mutex.run(() => this.client.query(command));
+  }
+}
+
+class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly sealer: Sealer,
+    private readonly held: HeldConnection | null,
+  ) {}
+
+  private execute<Row extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<Row>> {
+    return this.held === null
+      ? this.pool.query<Row>(text, values)
+      : this.held.run((client) => client.query<Row>(text, values));
+  }
+
+  private async query<Row extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<Row[]> {
+    return (await this.execute<Row>(text, values)).rows;
+  }
+
+  private async command(text: string, values: unknown[]): Promise<number> {
+    return (await this.execute(text, values)).rowCount ?? 0;
+  }
+
+  /**
+   * An INSERT whose unique violation becomes StoreConflictError. Inside a
+   * transaction it runs under a savepoint so that, as in SQLite, the
+   * transaction stays usable after the conflict.
+   */
+  private async insert<Row extends pg.QueryResultRow>(
+    text: string,
+    values: unknown[],
+    duplicate: string,
+    galleryName?: string,
+  ): Promise<Row> {
+    try {
+      const result =
+        this.held === null
+          ? await this.pool.query<Row>(text, values)
+          : await this.held.run((client) => insertUnderSavepoint<Row>(client, text, values));
+      return result.rows[0];
+    } catch (error) {
+      const code = databaseErrorCode(error);
+      if (code === UNIQUE_VIOLATION) throw new StoreConflictError(duplicate);
+      if (code === FOREIGN_KEY_VIOLATION && galleryName !== undefined) {
+        throw new Error(`gallery ${galleryName} does not exist`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async createApiKey(key: NewApiKey): Promise<ApiKeyRecord> {
+    assertKeyHash(key.keyHash);
+    const row = await this.insert<ApiKeyRow>(
+      sql.insertApiKey,
+      [key.id, key.name, key.keyHash, key.permissions, new Date()],
+      `API key ${key.id} (or one with the same hash) already exists`,
+    );
+    return toApiKey(row);
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const [row] = await this.query<ApiKeyRow>(sql.findApiKey, [keyHash]);
+    return row === undefined ? null : toApiKey(row);
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return (await this.query<ApiKeyRow>(sql.listApiKeys, [])).map(toApiKey);
+  }
+
+  async revokeApiKey(id: string): Promise<boolean> {
+    return (await this.command(sql.revokeApiKey, [id, new Date()])) > 0;
+  }
+
+  async createGallery(gallery: NewGallery): Promise<Gallery> {
+    const row = await this.insert<GalleryRow>(
+      sql.insertGallery,
+      [gallery.name, gallery.savePhoto, gallery.matchLevel, gallery.livenessLevel, new Date()],
+      `gallery ${gallery.name} already exists`,
+    );
+    return toGallery(row);
+  }
+
+  async getGallery(name: string): Promise<Gallery | null> {
+    const [row] = await this.query<GalleryRow>(sql.getGallery, [name]);
+    return row === undefined ? null : toGallery(row);
+  }
+
+  async listGalleries(): Promise<Gallery[]> {
+    return (await this.query<GalleryRow>(sql.listGalleries, [])).map(toGallery);
+  }
+
+  async updateGallery(name: string, patch: GalleryPatch): Promise<Gallery | null> {
+    const [row] = await this.query<GalleryRow>(sql.updateGallery, [
+      name,
+      patch.savePhoto !== undefined,
+      patch.savePhoto ?? null,
+      patch.matchLevel !== undefined,
+      patch.matchLevel ?? null,
+      patch.livenessLevel !== undefined,
+      patch.livenessLevel ?? null,
+    ]);
+    return row === undefined ? null : toGallery(row);
+  }
+
+  async deleteGallery(name: string): Promise<boolean> {
+    return (await this.command(sql.deleteGallery, [name])) > 0;
+  }
+
+  async insertEnrollment(enrollment: NewEnrollment): Promise<Enrollment> {
+    const times = await this.insert<EnrollmentTimes>(
+      sql.insertEnrollment,
+      this.enrollmentValues(enrollment),
+      `enrollment ${enrollment.userId} already exists in gallery ${enrollment.galleryName}`,
+      enrollment.galleryName,
+    );
+    return writtenEnrollment(enrollment, times);
+  }
+
+  async replaceEnrollment(enrollment: NewEnrollment): Promise<Enrollment | null> {
+    const [times] = await this.query<EnrollmentTimes>(sql.replaceEnrollment, this.enrollmentValues(enrollment));
+    return times === undefined ? null : writtenEnrollment(enrollment, times);
+  }
+
+  private enrollmentValues(enrollment: NewEnrollment): unknown[] {
+    const sealed = sealEnrollment(this.sealer, enrollment);
+    return [
+      enrollment.galleryName,
+      enrollment.userId,
+      enrollment.modelId,
+      sealed.template_sealed,
+      sealed.photo_sealed,
+      enrollment.photoMime,
+      enrollment.migratedPending,
+      new Date(),
+    ];
+  }
+
+  async getEnrollment(galleryName: string, userId: string): Promise<Enrollment | null> {
+    const [row] = await this.query<EnrollmentRow>(sql.getEnrollment, [galleryName, userId]);
+    return row === undefined ? null : toEnrollment(this.sealer, row);
+  }
+
+  async deleteEnrollment(galleryName: string, userId: string): Promise<boolean> {
+    return (await this.command(sql.deleteEnrollment, [galleryName, userId])) > 0;
+  }
+
+  async countEnrollments(galleryName: string): Promise<number> {
+    const [row] = await this.query<{ count: number }>(sql.countEnrollments, [galleryName]);
+    return row.count;
+  }
+
+  async *listTemplates(galleryName: string): AsyncGenerator<{ userId: string; modelId: string; template: Uint8Array }> {
+    let page = await this.query<TemplateRow>(sql.firstTemplates, [galleryName, TEMPLATE_PAGE_SIZE]);
+    for (;;) {
+      for (const row of page) {
+        yield { userId: row.user_id, modelId: row.model_id, template: openTemplate(this.sealer, galleryName, row) };
+      }
+      if (page.length < TEMPLATE_PAGE_SIZE) return;
+      const after = page[page.length - 1].user_id;
+      page = await this.query<TemplateRow>(sql.nextTemplates, [galleryName, after, TEMPLATE_PAGE_SIZE]);
+    }
+  }
+
+  async recordTransaction(record: TransactionRecord): Promise<void> {
+    const row = fromTransaction(record);
+    await this.query(sql.insertTransaction, TRANSACTION_COLUMNS.map((column) => row[column]));
+  }
+
+  async listTransactions(query: TransactionQuery): Promise<TransactionRecord[]> {
+    const conditions = transactionConditions(query);
+    const where = conditions.map((condition, index) => `${condition.column} ${condition.operator} $${index + 1}`);
+    const text =
+      `SELECT ${TRANSACTION} FROM transactions` +
+      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+      ` ORDER BY created_at DESC, id DESC LIMIT $${conditions.length + 1}`;
+    const values = [...conditions.map((condition) => condition.value), transactionLimit(query)];
+    return (await this.query<TransactionRow>(text, values)).map(toTransaction);
+  }
+
+  async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    if (this.held !== null) {
+      this.held.scope.assertOpen();
+      return work(this);
+    }
+    const client = await this.pool.connect();
+    const held = new HeldConnection(client);
+    try {
+      await client.query('BEGIN');
+      const result = await work(new PostgresStore(this.pool, this.sealer, held));
+      await held.end('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      const rollbackFailure = await held.end('ROLLBACK').then(
+        () => undefined,
+        (failure: Error) => failure,
+      );
+      // A connection whose ROLLBACK failed is in an unknown state: release(error) destroys it instead of pooling it.
+      client.release(rollbackFailure);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.held !== null) throw new Error('close() the outer store, not the one passed to transaction()');
+    await this.pool.end();
+  }
+}
+
+async function insertUnderSavepoint<Row extends pg.QueryResultRow>(
+  client: pg.PoolClient,
+  text: string,
+  values: unknown[],
+): Promise<pg.QueryResult<Row>> {
+  await client.query('SAVEPOINT facegate_insert');
+  try {
+    const result = await client.query<Row>(text, values);
+    await client.query('RELEASE SAVEPOINT facegate_insert');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK TO SAVEPOINT facegate_insert');
+    await client.query('RELEASE SAVEPOINT facegate_insert');
+    throw error;
+  }
+}

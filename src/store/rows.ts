@@ -1,0 +1,269 @@
+/**
+ * What the SQLite and PostgreSQL stores share: the backend-neutral row shapes
+ * and their mapping to entities, sealing of enrollment columns, the
+ * transaction-log query rules, and the small concurrency helpers.
+ */
+import type {
+  ApiKeyRecord,
+  Enrollment,
+  Gallery,
+  NewEnrollment,
+  Sealer,
+  TransactionQuery,
+  TransactionRecord,
+} from './types.js';
+
+/** Rows per listTemplates query: bounds memory whatever the gallery's size. */
+export const TEMPLATE_PAGE_SIZE = 5000;
+export const DEFAULT_TRANSACTION_LIMIT = 100;
+export const MAX_TRANSACTION_LIMIT = 1000;
+
+/** Rows as each backend hands them over once its own column types are converted. */
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  permissions: string[];
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+export interface GalleryRow {
+  name: string;
+  save_photo: boolean;
+  match_level: string;
+  liveness_level: string | null;
+  created_at: Date;
+}
+
+export interface TemplateRow {
+  user_id: string;
+  model_id: string;
+  template_sealed: Uint8Array;
+}
+
+export interface EnrollmentRow extends TemplateRow {
+  gallery_name: string;
+  photo_sealed: Uint8Array | null;
+  photo_mime: string | null;
+  migrated_pending: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface TransactionRow {
+  refid: string;
+  endpoint: string;
+  context: TransactionRecord['context'];
+  api_key_id: string | null;
+  gallery_name: string | null;
+  user_id: string | null;
+  request_id: string | null;
+  result: string;
+  http_status: number;
+  similarity_score: number | null;
+  liveness_score: number | null;
+  match_level_reached: string | null;
+  liveness_level_reached: string | null;
+  duration_ms: number;
+  created_at: Date;
+}
+
+/** The transaction log's columns in insert order. */
+export const TRANSACTION_COLUMNS: readonly (keyof TransactionRow)[] = [
+  'refid',
+  'endpoint',
+  'context',
+  'api_key_id',
+  'gallery_name',
+  'user_id',
+  'request_id',
+  'result',
+  'http_status',
+  'similarity_score',
+  'liveness_score',
+  'match_level_reached',
+  'liveness_level_reached',
+  'duration_ms',
+  'created_at',
+];
+
+export function toApiKey(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    permissions: row.permissions,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export function toGallery(row: GalleryRow): Gallery {
+  return {
+    name: row.name,
+    savePhoto: row.save_photo,
+    matchLevel: row.match_level,
+    livenessLevel: row.liveness_level,
+    createdAt: row.created_at,
+  };
+}
+
+export function toTransaction(row: TransactionRow): TransactionRecord {
+  return {
+    refid: row.refid,
+    endpoint: row.endpoint,
+    context: row.context,
+    apiKeyId: row.api_key_id,
+    galleryName: row.gallery_name,
+    userId: row.user_id,
+    requestId: row.request_id,
+    result: row.result,
+    httpStatus: row.http_status,
+    similarityScore: row.similarity_score,
+    livenessScore: row.liveness_score,
+    matchLevelReached: row.match_level_reached,
+    livenessLevelReached: row.liveness_level_reached,
+    durationMs: row.duration_ms,
+    createdAt: row.created_at,
+  };
+}
+
+export function fromTransaction(record: TransactionRecord): TransactionRow {
+  return {
+    refid: record.refid,
+    endpoint: record.endpoint,
+    context: record.context,
+    api_key_id: record.apiKeyId,
+    gallery_name: record.galleryName,
+    user_id: record.userId,
+    request_id: record.requestId,
+    result: record.result,
+    http_status: record.httpStatus,
+    similarity_score: record.similarityScore,
+    liveness_score: record.livenessScore,
+    match_level_reached: record.matchLevelReached,
+    liveness_level_reached: record.livenessLevelReached,
+    duration_ms: record.durationMs,
+    created_at: record.createdAt,
+  };
+}
+
+/**
+ * Binds a sealed value to its row and column, so a ciphertext copied to another
+ * enrollment, gallery or column fails to open. The JSON array keeps the
+ * encoding unambiguous when names contain ':'.
+ */
+function enrollmentAssociatedData(galleryName: string, userId: string, column: 'template' | 'photo'): string {
+  return `enrollment:${JSON.stringify([galleryName, userId])}:${column}`;
+}
+
+export function sealEnrollment(
+  sealer: Sealer,
+  enrollment: NewEnrollment,
+): { template_sealed: Buffer; photo_sealed: Buffer | null } {
+  const { galleryName, userId } = enrollment;
+  return {
+    template_sealed: asBuffer(sealer.seal(enrollment.template, enrollmentAssociatedData(galleryName, userId, 'template'))),
+    photo_sealed:
+      enrollment.photo === null
+        ? null
+        : asBuffer(sealer.seal(enrollment.photo, enrollmentAssociatedData(galleryName, userId, 'photo'))),
+  };
+}
+
+export function openTemplate(sealer: Sealer, galleryName: string, row: TemplateRow): Uint8Array {
+  return sealer.open(row.template_sealed, enrollmentAssociatedData(galleryName, row.user_id, 'template'));
+}
+
+export function toEnrollment(sealer: Sealer, row: EnrollmentRow): Enrollment {
+  return {
+    galleryName: row.gallery_name,
+    userId: row.user_id,
+    modelId: row.model_id,
+    template: openTemplate(sealer, row.gallery_name, row),
+    photo:
+      row.photo_sealed === null
+        ? null
+        : sealer.open(row.photo_sealed, enrollmentAssociatedData(row.gallery_name, row.user_id, 'photo')),
+    photoMime: row.photo_mime,
+    migratedPending: row.migrated_pending,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The entity just written, from the caller's plaintext: nothing to decrypt. */
+export function writtenEnrollment(enrollment: NewEnrollment, times: { created_at: Date; updated_at: Date }): Enrollment {
+  return {
+    galleryName: enrollment.galleryName,
+    userId: enrollment.userId,
+    modelId: enrollment.modelId,
+    template: enrollment.template,
+    photo: enrollment.photo,
+    photoMime: enrollment.photoMime,
+    migratedPending: enrollment.migratedPending,
+    createdAt: times.created_at,
+    updatedAt: times.updated_at,
+  };
+}
+
+/** Guards the "hash only" rule: a raw API key passed by mistake is refused, not stored. */
+export function assertKeyHash(keyHash: string): void {
+  if (!/^[0-9a-f]{64}$/.test(keyHash)) {
+    throw new Error('keyHash must be the lowercase hex sha256 of the API key, never the key itself');
+  }
+}
+
+export interface Condition {
+  column: 'gallery_name' | 'user_id' | 'refid' | 'request_id' | 'created_at';
+  operator: '=' | '>=' | '<';
+  value: string | Date;
+}
+
+/** The query's filters, all of which must hold; the time window is since ≤ createdAt < until. */
+export function transactionConditions(query: TransactionQuery): Condition[] {
+  const conditions: Condition[] = [];
+  const equal = (column: Condition['column'], value: string | undefined): void => {
+    if (value !== undefined) conditions.push({ column, operator: '=', value });
+  };
+  equal('gallery_name', query.galleryName);
+  equal('user_id', query.userId);
+  equal('refid', query.refid);
+  equal('request_id', query.requestId);
+  if (query.since !== undefined) conditions.push({ column: 'created_at', operator: '>=', value: query.since });
+  if (query.until !== undefined) conditions.push({ column: 'created_at', operator: '<', value: query.until });
+  return conditions;
+}
+
+export function transactionLimit(query: TransactionQuery): number {
+  const limit = query.limit ?? DEFAULT_TRANSACTION_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RangeError(`transaction query limit must be a positive integer, got ${limit}`);
+  }
+  return Math.min(limit, MAX_TRANSACTION_LIMIT);
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Runs tasks one at a time, in call order, whether they succeed or fail. */
+export class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => T | Promise<T>): Promise<T> {
+    const result = this.tail.then(() => task());
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** The life of one transaction; the store handed to `work` refuses use once it has ended. */
+export class TransactionScope {
+  open = true;
+
+  assertOpen(): void {
+    if (!this.open) {
+      throw new Error('this store belongs to a transaction that has already ended; use the outer store');
+    }
+  }
+}

@@ -1,0 +1,332 @@
+/**
+ * Embedded store on one better-sqlite3 connection. better-sqlite3 is
+ * synchronous, so each statement is atomic with respect to the event loop; the
+ * only way statements could interleave is an open transaction awaiting its async
+ * `work`. A mutex therefore orders every operation of the outer store behind
+ * any open transaction, and transactions behind each other.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrateSqlite } from './migrations/sqlite.js';
+import {
+  TRANSACTION,
+  fromApiKeyRow,
+  fromEnrollmentRow,
+  fromGalleryRow,
+  fromTransactionRow,
+  sqliteStatements,
+  type EnrollmentTimes,
+  type SqliteStatements,
+  type SqliteTransactionRow,
+} from './migrations/sqlite-statements.js';
+import {
+  Mutex,
+  TEMPLATE_PAGE_SIZE,
+  TransactionScope,
+  assertKeyHash,
+  fromTransaction,
+  openTemplate,
+  sealEnrollment,
+  transactionConditions,
+  transactionLimit,
+  writtenEnrollment,
+} from './rows.js';
+import { StoreConflictError } from './types.js';
+import type {
+  ApiKeyRecord,
+  Enrollment,
+  Gallery,
+  GalleryPatch,
+  NewApiKey,
+  NewEnrollment,
+  NewGallery,
+  Sealer,
+  Store,
+  TransactionQuery,
+  TransactionRecord,
+} from './types.js';
+
+/** How long a write waits for another process holding the database's write lock. */
+const BUSY_TIMEOUT_MS = 5000;
+
+type Sqlite = Database.Database;
+
+export async function openSqliteStore(options: { path: string; sealer: Sealer }): Promise<Store> {
+  mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    db.pragma('journal_mode = WAL');
+    // FULL also syncs the WAL on every commit: an acknowledged enrollment survives a power cut.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    migrateSqlite(db, options.path);
+    return new SqliteStore(new Connection(db, options.sealer), null);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+class Connection {
+  readonly mutex = new Mutex();
+  /** The transaction whose `work` is running in the current async context, if any. */
+  readonly activeTransaction = new AsyncLocalStorage<TransactionScope>();
+  readonly statements: SqliteStatements;
+  private readonly transactionQueries = new Map<string, Database.Statement<unknown[], SqliteTransactionRow>>();
+
+  constructor(
+    readonly db: Sqlite,
+    readonly sealer: Sealer,
+  ) {
+    this.statements = sqliteStatements(db);
+  }
+
+  transactionQuery(sql: string): Database.Statement<unknown[], SqliteTransactionRow> {
+    let statement = this.transactionQueries.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare<unknown[], SqliteTransactionRow>(sql);
+      this.transactionQueries.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+/** Turns the unique violation of an insert into StoreConflictError, and a missing parent gallery into a clear error. */
+function insertOrConflict<T>(insert: () => T, duplicate: string, galleryName?: string): T {
+  try {
+    return insert();
+  } catch (error) {
+    if (error instanceof Database.SqliteError) {
+      if (error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new StoreConflictError(duplicate);
+      }
+      if (error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY' && galleryName !== undefined) {
+        throw new Error(`gallery ${galleryName} does not exist`, { cause: error });
+      }
+    }
+    throw error;
+  }
+}
+
+function enrollmentTimes(row: EnrollmentTimes): { created_at: Date; updated_at: Date } {
+  return { created_at: new Date(row.created_at), updated_at: new Date(row.updated_at) };
+}
+
+function returned<T>(row: T | undefined): T {
+  if (row === undefined) throw new Error('INSERT … RETURNING returned no row');
+  return row;
+}
+
+class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly scope: TransactionScope | null,
+  ) {}
+
+  /** Runs now inside a transaction; otherwise once no transaction is open. */
+  private async run<T>(operation: () => T | Promise<T>): Promise<T> {
+    if (this.scope !== null) {
+      this.scope.assertOpen();
+      return operation();
+    }
+    if (this.connection.activeTransaction.getStore()?.open === true) {
+      throw new Error('the outer store was used inside transaction(): use the store passed to work (waiting would deadlock)');
+    }
+    return this.connection.mutex.run(operation);
+  }
+
+  createApiKey(key: NewApiKey): Promise<ApiKeyRecord> {
+    return this.run(() => {
+      assertKeyHash(key.keyHash);
+      const row = insertOrConflict(
+        () =>
+          this.connection.statements.insertApiKey.get({
+            id: key.id,
+            name: key.name,
+            key_hash: key.keyHash,
+            permissions: JSON.stringify(key.permissions),
+            created_at: Date.now(),
+          }),
+        `API key ${key.id} (or one with the same hash) already exists`,
+      );
+      return fromApiKeyRow(returned(row));
+    });
+  }
+
+  findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    return this.run(() => {
+      const row = this.connection.statements.findApiKey.get(keyHash);
+      return row === undefined ? null : fromApiKeyRow(row);
+    });
+  }
+
+  listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.run(() => this.connection.statements.listApiKeys.all().map(fromApiKeyRow));
+  }
+
+  revokeApiKey(id: string): Promise<boolean> {
+    return this.run(() => this.connection.statements.revokeApiKey.run(Date.now(), id).changes > 0);
+  }
+
+  createGallery(gallery: NewGallery): Promise<Gallery> {
+    return this.run(() => {
+      const row = insertOrConflict(
+        () =>
+          this.connection.statements.insertGallery.get({
+            name: gallery.name,
+            save_photo: gallery.savePhoto ? 1 : 0,
+            match_level: gallery.matchLevel,
+            liveness_level: gallery.livenessLevel,
+            created_at: Date.now(),
+          }),
+        `gallery ${gallery.name} already exists`,
+      );
+      return fromGalleryRow(returned(row));
+    });
+  }
+
+  getGallery(name: string): Promise<Gallery | null> {
+    return this.run(() => {
+      const row = this.connection.statements.getGallery.get(name);
+      return row === undefined ? null : fromGalleryRow(row);
+    });
+  }
+
+  listGalleries(): Promise<Gallery[]> {
+    return this.run(() => this.connection.statements.listGalleries.all().map(fromGalleryRow));
+  }
+
+  updateGallery(name: string, patch: GalleryPatch): Promise<Gallery | null> {
+    return this.run(() => {
+      const row = this.connection.statements.updateGallery.get({
+        name,
+        set_save_photo: patch.savePhoto === undefined ? 0 : 1,
+        save_photo: patch.savePhoto === undefined ? null : patch.savePhoto ? 1 : 0,
+        set_match_level: patch.matchLevel === undefined ? 0 : 1,
+        match_level: patch.matchLevel ?? null,
+        set_liveness_level: patch.livenessLevel === undefined ? 0 : 1,
+        liveness_level: patch.livenessLevel ?? null,
+      });
+      return row === undefined ? null : fromGalleryRow(row);
+    });
+  }
+
+  deleteGallery(name: string): Promise<boolean> {
+    return this.run(() => this.connection.statements.deleteGallery.run(name).changes > 0);
+  }
+
+  insertEnrollment(enrollment: NewEnrollment): Promise<Enrollment> {
+    return this.run(() => {
+      const row = insertOrConflict(
+        () => this.connection.statements.insertEnrollment.get(this.enrollmentParameters(enrollment)),
+        `enrollment ${enrollment.userId} already exists in gallery ${enrollment.galleryName}`,
+        enrollment.galleryName,
+      );
+      return writtenEnrollment(enrollment, enrollmentTimes(returned(row)));
+    });
+  }
+
+  replaceEnrollment(enrollment: NewEnrollment): Promise<Enrollment | null> {
+    return this.run(() => {
+      const row = this.connection.statements.replaceEnrollment.get(this.enrollmentParameters(enrollment));
+      return row === undefined ? null : writtenEnrollment(enrollment, enrollmentTimes(row));
+    });
+  }
+
+  private enrollmentParameters(enrollment: NewEnrollment) {
+    return {
+      gallery_name: enrollment.galleryName,
+      user_id: enrollment.userId,
+      model_id: enrollment.modelId,
+      ...sealEnrollment(this.connection.sealer, enrollment),
+      photo_mime: enrollment.photoMime,
+      migrated_pending: enrollment.migratedPending ? 1 : 0,
+      now: Date.now(),
+    };
+  }
+
+  getEnrollment(galleryName: string, userId: string): Promise<Enrollment | null> {
+    return this.run(() => {
+      const row = this.connection.statements.getEnrollment.get(galleryName, userId);
+      return row === undefined ? null : fromEnrollmentRow(this.connection.sealer, row);
+    });
+  }
+
+  deleteEnrollment(galleryName: string, userId: string): Promise<boolean> {
+    return this.run(() => this.connection.statements.deleteEnrollment.run(galleryName, userId).changes > 0);
+  }
+
+  countEnrollments(galleryName: string): Promise<number> {
+    return this.run(() => returned(this.connection.statements.countEnrollments.get(galleryName)));
+  }
+
+  async *listTemplates(galleryName: string): AsyncGenerator<{ userId: string; modelId: string; template: Uint8Array }> {
+    const { statements, sealer } = this.connection;
+    let page = await this.run(() => statements.firstTemplates.all(galleryName, TEMPLATE_PAGE_SIZE));
+    for (;;) {
+      for (const row of page) {
+        yield { userId: row.user_id, modelId: row.model_id, template: openTemplate(sealer, galleryName, row) };
+      }
+      if (page.length < TEMPLATE_PAGE_SIZE) return;
+      const after = page[page.length - 1].user_id;
+      page = await this.run(() => statements.nextTemplates.all(galleryName, after, TEMPLATE_PAGE_SIZE));
+    }
+  }
+
+  recordTransaction(record: TransactionRecord): Promise<void> {
+    return this.run(() => {
+      const row = fromTransaction(record);
+      this.connection.statements.insertTransaction.run({ ...row, created_at: row.created_at.getTime() });
+    });
+  }
+
+  listTransactions(query: TransactionQuery): Promise<TransactionRecord[]> {
+    return this.run(() => {
+      const conditions = transactionConditions(query);
+      const where = conditions.map((condition) => `${condition.column} ${condition.operator} ?`);
+      const sql =
+        `SELECT ${TRANSACTION} FROM transactions` +
+        (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+        ' ORDER BY created_at DESC, id DESC LIMIT ?';
+      const values = conditions.map((condition) =>
+        condition.value instanceof Date ? condition.value.getTime() : condition.value,
+      );
+      return this.connection
+        .transactionQuery(sql)
+        .all(...values, transactionLimit(query))
+        .map(fromTransactionRow);
+    });
+  }
+
+  async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    if (this.scope !== null) {
+      this.scope.assertOpen();
+      return work(this);
+    }
+    const { db, activeTransaction } = this.connection;
+    return this.run(async () => {
+      const scope = new TransactionScope();
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await activeTransaction.run(scope, () => work(new SqliteStore(this.connection, scope)));
+        db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      } finally {
+        scope.open = false;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.scope !== null) throw new Error('close() the outer store, not the one passed to transaction()');
+    await this.run(() => this.connection.db.close());
+  }
+}
