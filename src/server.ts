@@ -14,6 +14,7 @@ import type { AppDeps } from './http/context.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './services/api-keys.js';
 import { GalleryIndexes } from './services/gallery-indexes.js';
 import { openStore } from './store/open.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import type { Store } from './store/types.js';
 
 export interface RunningServer {
@@ -48,6 +49,8 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
       templateEncryptionKey: config.templateEncryptionKey ? parseRsaPublicKey(config.templateEncryptionKey) : undefined,
     };
     const app = await buildApp(deps, options);
+    const webhooks = new WebhookDispatcher(store, { log: app.log });
+    webhooks.start();
     app.log.info({ ...loaded, store: store.kind, modelId: engine.modelId, workers: engine.stats.workers }, 'facegate ready');
     if (loaded.skippedOtherModel > 0) app.log.warn(`${loaded.skippedOtherModel} stored templates were made by another model and are not searchable; re-enroll those users`);
     const running = engine;
@@ -55,6 +58,7 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
       app,
       deps,
       release: async () => {
+        await webhooks.stop();
         indexes.disposeAll();
         await running.close();
         await store.close();

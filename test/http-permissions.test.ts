@@ -38,6 +38,8 @@ const ENDPOINTS: Array<[method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', url
   ['GET', '/admin/v1/galleries/g', 'admin:galleries'],
   ['PATCH', '/admin/v1/galleries/g', 'admin:galleries'],
   ['DELETE', '/admin/v1/galleries/g', 'admin:galleries'],
+  ['GET', '/admin/v1/webhooks', 'admin:webhooks'],
+  ['GET', '/admin/v1/webhooks/00000000-0000-0000-0000-000000000000', 'admin:webhooks'],
 ];
 
 let t: TestApp;

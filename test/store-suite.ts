@@ -8,7 +8,15 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID }
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreConflictError } from '../src/store/types.js';
-import type { NewEnrollment, NewGallery, Sealer, Store, TransactionRecord } from '../src/store/types.js';
+import type {
+  NewEnrollment,
+  NewGallery,
+  NewWebhookDelivery,
+  Sealer,
+  Store,
+  TransactionRecord,
+  WebhookAttempt,
+} from '../src/store/types.js';
 
 /** A real AES-256-GCM sealer with a random key: 12-byte IV ‖ ciphertext ‖ 16-byte tag, the associated data authenticated. */
 export function createTestSealer(): Sealer {
@@ -79,6 +87,19 @@ function logRecord(overrides: Partial<TransactionRecord>): TransactionRecord {
     ...overrides,
   };
 }
+
+function webhookOf(event: string, createdAt: Date, overrides: Partial<NewWebhookDelivery> = {}): NewWebhookDelivery {
+  return {
+    url: 'https://receiver.example/hooks',
+    event,
+    payload: JSON.stringify({ event, result: 'success' }),
+    secret: unique('secret'),
+    createdAt,
+    ...overrides,
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
@@ -380,6 +401,162 @@ export function storeSuite(name: string, open: () => Promise<Store>, raw: RawEnr
       await assert.rejects(store.getEnrollment(twin, 'alice'), 'the same user id in another gallery');
       await raw.write(gallery, 'alice', 'photo_sealed', aliceTemplate);
       await assert.rejects(store.getEnrollment(gallery, 'alice'), 'the photo column of the same row');
+    });
+
+    const secondsAfter = (start: number) => (seconds: number): Date => new Date(start + seconds * 1000);
+
+    /** Ends every delivery still claimable, so that none is left due for the claims of a later test. */
+    const settleWebhooks = async (): Promise<void> => {
+      const end = new Date(Date.UTC(2100, 0, 1));
+      for (;;) {
+        const claimed = await store.claimWebhookDeliveries({ now: end, leaseUntil: end, limit: 100 });
+        if (claimed.length === 0) return;
+        for (const delivery of claimed) {
+          const attempt = { attempt: delivery.attempts, at: end, durationMs: 0, statusCode: null, error: 'settled by the test' };
+          await store.recordWebhookAttempt(delivery.id, attempt, { kind: 'failed' });
+        }
+      }
+    };
+
+    it('enqueues webhook deliveries and lists them newest first, by status and event', async () => {
+      const event = unique('event');
+      const at = secondsAfter(Date.UTC(2030, 0, 1));
+      const payload = '{"b": 1,  "a": [true, null, "ü"]}';
+      const first = await store.enqueueWebhookDelivery(webhookOf(event, at(1), { payload }));
+      assert.match(first.id, UUID);
+      assert.deepEqual(first, {
+        id: first.id,
+        url: 'https://receiver.example/hooks',
+        event,
+        payload,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: at(1),
+        leaseUntil: null,
+        lastStatusCode: null,
+        lastError: null,
+        createdAt: at(1),
+        deliveredAt: null,
+      });
+      const second = await store.enqueueWebhookDelivery(webhookOf(event, at(2)));
+      const other = await store.enqueueWebhookDelivery(webhookOf(`${event}-other`, at(3)));
+
+      assert.deepEqual(await store.getWebhookDelivery(first.id), { ...first, attemptLog: [] });
+      assert.equal(await store.getWebhookDelivery(randomUUID()), null);
+      assert.equal(await store.getWebhookDelivery('not-a-uuid'), null);
+      assert.deepEqual(await store.listWebhookDeliveries({ event }), [second, first]);
+      assert.deepEqual(await store.listWebhookDeliveries({ event, limit: 1 }), [second]);
+      assert.deepEqual(await store.listWebhookDeliveries({ event: other.event }), [other]);
+
+      const [claimed] = await store.claimWebhookDeliveries({ now: at(1), leaseUntil: at(31), limit: 10 });
+      assert.equal(claimed.id, first.id);
+      const attempt = { attempt: 1, at: at(1), durationMs: 3, statusCode: 410, error: null };
+      assert.equal(await store.recordWebhookAttempt(first.id, attempt, { kind: 'failed' }), true);
+      const failed = { ...first, status: 'failed' as const, attempts: 1, lastStatusCode: 410 };
+      assert.deepEqual(await store.listWebhookDeliveries({ event, status: 'failed' }), [failed]);
+      assert.deepEqual(await store.listWebhookDeliveries({ event, status: 'pending' }), [second]);
+      assert.deepEqual(await store.listWebhookDeliveries({ status: 'delivering', event }), []);
+      const unfiltered = await store.listWebhookDeliveries({});
+      assert.ok(unfiltered.every((delivery, index) => index === 0 || unfiltered[index - 1].createdAt >= delivery.createdAt));
+
+      await assert.rejects(store.enqueueWebhookDelivery(webhookOf(event, at(4), { payload: 'not json' })), /JSON/);
+      await assert.rejects(store.listWebhookDeliveries({ event, limit: 0 }), RangeError);
+      await settleWebhooks();
+    });
+
+    it('claims due webhook deliveries under a lease and logs each recorded attempt', async () => {
+      const event = unique('event');
+      const at = secondsAfter(Date.UTC(2031, 0, 1));
+      const secret = `${unique('secret')}-ü`;
+      const early = await store.enqueueWebhookDelivery(webhookOf(event, at(0), { secret }));
+      const late = await store.enqueueWebhookDelivery(webhookOf(event, at(60)));
+
+      const claimed = await store.claimWebhookDeliveries({ now: at(0), leaseUntil: at(30), limit: 10 });
+      assert.deepEqual(claimed, [{ ...early, status: 'delivering', attempts: 1, leaseUntil: at(30), secret }]);
+      assert.deepEqual(await store.claimWebhookDeliveries({ now: at(29), leaseUntil: at(59), limit: 10 }), [], 'leased');
+
+      // The lease ended: another dispatcher takes the delivery over, and the first one's late report is refused.
+      const [reclaimed] = await store.claimWebhookDeliveries({ now: at(30), leaseUntil: at(60), limit: 10 });
+      assert.equal(reclaimed.id, early.id);
+      assert.equal(reclaimed.attempts, 2);
+      const stale: WebhookAttempt = { attempt: 1, at: at(1), durationMs: 5, statusCode: 200, error: null };
+      assert.equal(await store.recordWebhookAttempt(early.id, stale, { kind: 'delivered' }), false);
+
+      const second: WebhookAttempt = { attempt: 2, at: at(31), durationMs: 12.5, statusCode: 503, error: null };
+      assert.equal(await store.recordWebhookAttempt(early.id, second, { kind: 'retry', nextAttemptAt: at(90) }), true);
+      assert.equal(await store.recordWebhookAttempt(early.id, second, { kind: 'retry', nextAttemptAt: at(90) }), false, 'once');
+      assert.equal(await store.recordWebhookAttempt(randomUUID(), second, { kind: 'failed' }), false);
+      assert.equal(await store.recordWebhookAttempt('not-a-uuid', second, { kind: 'failed' }), false);
+      assert.deepEqual(await store.getWebhookDelivery(early.id), {
+        ...early,
+        attempts: 2,
+        nextAttemptAt: at(90),
+        lastStatusCode: 503,
+        attemptLog: [second],
+      });
+
+      const [firstDue] = await store.claimWebhookDeliveries({ now: at(90), leaseUntil: at(120), limit: 1 });
+      assert.equal(firstDue.id, late.id, 'the earliest due first');
+      const [third] = await store.claimWebhookDeliveries({ now: at(90), leaseUntil: at(120), limit: 10 });
+      assert.equal(third.attempts, 3);
+      const delivered: WebhookAttempt = { attempt: 3, at: at(91), durationMs: 250, statusCode: 204, error: null };
+      assert.equal(await store.recordWebhookAttempt(early.id, delivered, { kind: 'delivered' }), true);
+      assert.deepEqual(await store.getWebhookDelivery(early.id), {
+        ...early,
+        status: 'delivered',
+        attempts: 3,
+        nextAttemptAt: at(90),
+        lastStatusCode: 204,
+        deliveredAt: new Date(at(91).getTime() + 250),
+        attemptLog: [second, delivered],
+      });
+
+      const timedOut: WebhookAttempt = { attempt: 1, at: at(92), durationMs: 10_000, statusCode: null, error: 'timed out' };
+      assert.equal(await store.recordWebhookAttempt(late.id, timedOut, { kind: 'failed' }), true);
+      assert.deepEqual(await store.getWebhookDelivery(late.id), {
+        ...late,
+        status: 'failed',
+        attempts: 1,
+        lastError: 'timed out',
+        attemptLog: [timedOut],
+      });
+      const end = new Date(Date.UTC(2100, 0, 1));
+      assert.deepEqual(await store.claimWebhookDeliveries({ now: end, leaseUntil: end, limit: 10 }), [], 'finished ones never');
+    });
+
+    it('never hands one webhook delivery to two concurrent claims', async () => {
+      const event = unique('event');
+      const now = new Date(Date.UTC(2032, 0, 1));
+      const leaseUntil = new Date(now.getTime() + 60_000);
+      const ids = new Set<string>();
+      for (let index = 0; index < 20; index += 1) ids.add((await store.enqueueWebhookDelivery(webhookOf(event, now))).id);
+      const concurrent = await Promise.all(
+        Array.from({ length: 6 }, () => store.claimWebhookDeliveries({ now, leaseUntil, limit: 4 })),
+      );
+      const rest = await store.claimWebhookDeliveries({ now, leaseUntil, limit: 100 });
+      const claimed = [...concurrent.flat(), ...rest].map((delivery) => delivery.id);
+      assert.equal(new Set(claimed).size, claimed.length, 'no delivery claimed twice');
+      assert.deepEqual(new Set(claimed), ids);
+      await settleWebhooks();
+    });
+
+    it('records a webhook attempt and its log row in one transaction', async () => {
+      const at = secondsAfter(Date.UTC(2033, 0, 1));
+      const delivery = await store.enqueueWebhookDelivery(webhookOf(unique('event'), at(0)));
+      await store.claimWebhookDeliveries({ now: at(0), leaseUntil: at(60), limit: 10 });
+      const attempt: WebhookAttempt = { attempt: 1, at: at(1), durationMs: 40, statusCode: 200, error: null };
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          assert.equal(await tx.recordWebhookAttempt(delivery.id, attempt, { kind: 'delivered' }), true);
+          throw new Error('roll back');
+        }),
+        /roll back/,
+      );
+      const rolledBack = await store.getWebhookDelivery(delivery.id);
+      assert.equal(rolledBack?.status, 'delivering');
+      assert.deepEqual(rolledBack?.attemptLog, []);
+      assert.equal(await store.recordWebhookAttempt(delivery.id, attempt, { kind: 'delivered' }), true);
+      assert.deepEqual((await store.getWebhookDelivery(delivery.id))?.attemptLog, [attempt]);
     });
 
     it('reopens an existing database with its data', async () => {

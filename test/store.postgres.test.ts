@@ -106,7 +106,10 @@ if (baseUrl === undefined || baseUrl === '') {
       await check.connect();
       try {
         const versions = await check.query('SELECT version, name FROM schema_migrations');
-        assert.deepEqual(versions.rows, [{ version: 1, name: 'initial schema' }]);
+        assert.deepEqual(versions.rows, [
+          { version: 1, name: 'initial schema' },
+          { version: 2, name: 'webhook deliveries' },
+        ]);
         await check.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')");
       } finally {
         await check.end();

@@ -56,6 +56,7 @@ describe('SQLite specifics', () => {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       assert.deepEqual(db.prepare('SELECT version, name FROM schema_migrations').all(), [
         { version: 1, name: 'initial schema' },
+        { version: 2, name: 'webhook deliveries' },
       ]);
     });
   });

@@ -26,6 +26,7 @@ export const PERMISSIONS = {
   'api:liveness': 'POST /api/v1/face/as and /api/v1/secure/face/as',
   'admin:keys': 'create, list and revoke API keys',
   'admin:galleries': 'create, list, change and delete galleries',
+  'admin:webhooks': 'read the webhook delivery log',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -5,42 +5,63 @@
  */
 import pg from 'pg';
 import { migratePostgres } from './migrations/postgres.js';
-import { TRANSACTION, postgresSql as sql } from './migrations/postgres-statements.js';
+import { TRANSACTION, WEBHOOK_DELIVERY, postgresSql as sql } from './migrations/postgres-statements.js';
 import {
   Mutex,
   TEMPLATE_PAGE_SIZE,
   TRANSACTION_COLUMNS,
   TransactionScope,
+  WEBHOOK_DELIVERY_COLUMNS,
   assertKeyHash,
   fromTransaction,
+  isUuid,
+  newWebhookDeliveryRow,
   openTemplate,
   sealEnrollment,
   toApiKey,
+  toClaimedWebhookDelivery,
   toEnrollment,
   toGallery,
   toTransaction,
+  toWebhookAttempt,
+  toWebhookDelivery,
   transactionConditions,
   transactionLimit,
+  webhookAttemptUpdate,
+  webhookDeliveryConditions,
+  webhookDeliveryLimit,
   writtenEnrollment,
   type ApiKeyRow,
+  type Condition,
   type EnrollmentRow,
   type GalleryRow,
   type TemplateRow,
   type TransactionRow,
+  type WebhookAttemptRow,
+  type WebhookDeliveryRow,
+  type WebhookDeliveryRowWithSecret,
 } from './rows.js';
 import { StoreConflictError } from './types.js';
 import type {
   ApiKeyRecord,
+  ClaimedWebhookDelivery,
   Enrollment,
   Gallery,
   GalleryPatch,
   NewApiKey,
   NewEnrollment,
   NewGallery,
+  NewWebhookDelivery,
   Sealer,
   Store,
   TransactionQuery,
   TransactionRecord,
+  WebhookAttempt,
+  WebhookAttemptOutcome,
+  WebhookClaim,
+  WebhookDelivery,
+  WebhookDeliveryQuery,
+  WebhookDeliveryWithLog,
 } from './types.js';
 
 /** An unreachable server fails the open after this long instead of hanging. */
@@ -93,6 +114,15 @@ function describeServer(url: string): string {
   } catch {
     return 'the server of DATABASE_URL (not a valid URL)';
   }
+}
+
+/** ` WHERE a = $1 AND b >= $2` for the conditions (empty without any), and their values. */
+function whereClause(conditions: Condition[]): { where: string; values: (string | Date)[] } {
+  const where = conditions.map((condition, index) => `${condition.column} ${condition.operator} $${index + 1}`);
+  return {
+    where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '',
+    values: conditions.map((condition) => condition.value),
+  };
 }
 
 function databaseErrorCode(error: unknown): string | undefined {
@@ -287,17 +317,71 @@ class PostgresStore implements Store {
   }
 
   async listTransactions(query: TransactionQuery): Promise<TransactionRecord[]> {
-    const conditions = transactionConditions(query);
-    const where = conditions.map((condition, index) => `${condition.column} ${condition.operator} $${index + 1}`);
-    const text =
-      `SELECT ${TRANSACTION} FROM transactions` +
-      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-      ` ORDER BY created_at DESC, id DESC LIMIT $${conditions.length + 1}`;
-    const values = [...conditions.map((condition) => condition.value), transactionLimit(query)];
-    return (await this.query<TransactionRow>(text, values)).map(toTransaction);
+    const { where, values } = whereClause(transactionConditions(query));
+    const text = `SELECT ${TRANSACTION} FROM transactions${where} ORDER BY created_at DESC, id DESC LIMIT $${values.length + 1}`;
+    return (await this.query<TransactionRow>(text, [...values, transactionLimit(query)])).map(toTransaction);
   }
 
-  async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+  async enqueueWebhookDelivery(delivery: NewWebhookDelivery): Promise<WebhookDelivery> {
+    const row = newWebhookDeliveryRow(this.sealer, delivery);
+    const values = [...WEBHOOK_DELIVERY_COLUMNS.map((column) => row[column]), row.secret_sealed];
+    const [inserted] = await this.query<WebhookDeliveryRow>(sql.insertWebhookDelivery, values);
+    return toWebhookDelivery(inserted);
+  }
+
+  async claimWebhookDeliveries(claim: WebhookClaim): Promise<ClaimedWebhookDelivery[]> {
+    const rows = await this.query<WebhookDeliveryRowWithSecret>(sql.claimWebhookDeliveries, [claim.now, claim.leaseUntil, claim.limit]);
+    return rows.map((row) => toClaimedWebhookDelivery(this.sealer, row));
+  }
+
+  async recordWebhookAttempt(deliveryId: string, attempt: WebhookAttempt, outcome: WebhookAttemptOutcome): Promise<boolean> {
+    if (!isUuid(deliveryId)) return false;
+    const update = webhookAttemptUpdate(attempt, outcome);
+    return this.withTransaction(async (tx) => {
+      const finished = await tx.command(sql.finishWebhookAttempt, [
+        deliveryId,
+        attempt.attempt,
+        update.status,
+        update.next_attempt_at,
+        update.last_status_code,
+        update.last_error,
+        update.delivered_at,
+      ]);
+      if (finished === 0) return false;
+      await tx.command(sql.insertWebhookAttempt, [
+        deliveryId,
+        attempt.attempt,
+        attempt.at,
+        attempt.durationMs,
+        attempt.statusCode,
+        attempt.error,
+      ]);
+      return true;
+    });
+  }
+
+  async getWebhookDelivery(id: string): Promise<WebhookDeliveryWithLog | null> {
+    if (!isUuid(id)) return null;
+    const [row] = await this.query<WebhookDeliveryRow>(sql.getWebhookDelivery, [id]);
+    if (row === undefined) return null;
+    const attempts = await this.query<WebhookAttemptRow>(sql.listWebhookAttempts, [id]);
+    return { ...toWebhookDelivery(row), attemptLog: attempts.map(toWebhookAttempt) };
+  }
+
+  async listWebhookDeliveries(query: WebhookDeliveryQuery): Promise<WebhookDelivery[]> {
+    const { where, values } = whereClause(webhookDeliveryConditions(query));
+    const text =
+      `SELECT ${WEBHOOK_DELIVERY} FROM webhook_deliveries${where} ` +
+      `ORDER BY created_at DESC, id DESC LIMIT $${values.length + 1}`;
+    return (await this.query<WebhookDeliveryRow>(text, [...values, webhookDeliveryLimit(query)])).map(toWebhookDelivery);
+  }
+
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    return this.withTransaction(work);
+  }
+
+  /** Inside a transaction, runs `work` inline on it; otherwise in a new one on a connection of its own. */
+  private async withTransaction<T>(work: (store: PostgresStore) => Promise<T>): Promise<T> {
     if (this.held !== null) {
       this.held.scope.assertOpen();
       return work(this);

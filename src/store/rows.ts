@@ -1,22 +1,33 @@
 /**
  * What the SQLite and PostgreSQL stores share: the backend-neutral row shapes
- * and their mapping to entities, sealing of enrollment columns, the
- * transaction-log query rules, and the small concurrency helpers.
+ * and their mapping to entities, sealing of enrollment columns and webhook
+ * secrets, the query rules of the transaction and webhook logs, and the small
+ * concurrency helpers.
  */
+import { randomUUID } from 'node:crypto';
 import type {
   ApiKeyRecord,
+  ClaimedWebhookDelivery,
   Enrollment,
   Gallery,
   NewEnrollment,
+  NewWebhookDelivery,
   Sealer,
   TransactionQuery,
   TransactionRecord,
+  WebhookAttempt,
+  WebhookAttemptOutcome,
+  WebhookDelivery,
+  WebhookDeliveryQuery,
+  WebhookStatus,
 } from './types.js';
 
 /** Rows per listTemplates query: bounds memory whatever the gallery's size. */
 export const TEMPLATE_PAGE_SIZE = 5000;
 export const DEFAULT_TRANSACTION_LIMIT = 100;
 export const MAX_TRANSACTION_LIMIT = 1000;
+const DEFAULT_WEBHOOK_LIMIT = 100;
+const MAX_WEBHOOK_LIMIT = 1000;
 
 /** Rows as each backend hands them over once its own column types are converted. */
 export interface ApiKeyRow {
@@ -67,6 +78,48 @@ export interface TransactionRow {
   duration_ms: number;
   created_at: Date;
 }
+
+export interface WebhookDeliveryRow {
+  id: string;
+  url: string;
+  event: string;
+  payload: string;
+  status: WebhookStatus;
+  attempts: number;
+  next_attempt_at: Date;
+  lease_until: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Date;
+  delivered_at: Date | null;
+}
+
+export interface WebhookDeliveryRowWithSecret extends WebhookDeliveryRow {
+  secret_sealed: Buffer;
+}
+
+export interface WebhookAttemptRow {
+  attempt: number;
+  at: Date;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+}
+
+export const WEBHOOK_DELIVERY_COLUMNS: readonly (keyof WebhookDeliveryRow)[] = [
+  'id',
+  'url',
+  'event',
+  'payload',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'lease_until',
+  'last_status_code',
+  'last_error',
+  'created_at',
+  'delivered_at',
+];
 
 /** The transaction log's columns in insert order. */
 export const TRANSACTION_COLUMNS: readonly (keyof TransactionRow)[] = [
@@ -214,7 +267,7 @@ export function assertKeyHash(keyHash: string): void {
 }
 
 export interface Condition {
-  column: 'gallery_name' | 'user_id' | 'refid' | 'request_id' | 'created_at';
+  column: 'gallery_name' | 'user_id' | 'refid' | 'request_id' | 'created_at' | 'status' | 'event';
   operator: '=' | '>=' | '<';
   value: string | Date;
 }
@@ -235,11 +288,107 @@ export function transactionConditions(query: TransactionQuery): Condition[] {
 }
 
 export function transactionLimit(query: TransactionQuery): number {
-  const limit = query.limit ?? DEFAULT_TRANSACTION_LIMIT;
+  return listLimit('transaction', query.limit ?? DEFAULT_TRANSACTION_LIMIT, MAX_TRANSACTION_LIMIT);
+}
+
+export function webhookDeliveryConditions(query: WebhookDeliveryQuery): Condition[] {
+  const conditions: Condition[] = [];
+  if (query.status !== undefined) conditions.push({ column: 'status', operator: '=', value: query.status });
+  if (query.event !== undefined) conditions.push({ column: 'event', operator: '=', value: query.event });
+  return conditions;
+}
+
+export function webhookDeliveryLimit(query: WebhookDeliveryQuery): number {
+  return listLimit('webhook delivery', query.limit ?? DEFAULT_WEBHOOK_LIMIT, MAX_WEBHOOK_LIMIT);
+}
+
+function listLimit(listing: string, limit: number, max: number): number {
   if (!Number.isInteger(limit) || limit < 1) {
-    throw new RangeError(`transaction query limit must be a positive integer, got ${limit}`);
+    throw new RangeError(`${listing} query limit must be a positive integer, got ${limit}`);
   }
-  return Math.min(limit, MAX_TRANSACTION_LIMIT);
+  return Math.min(limit, max);
+}
+
+/** Binds a sealed secret to its delivery, so a secret copied to another delivery fails to open. */
+function webhookSecretAssociatedData(deliveryId: string): string {
+  return `webhook_delivery:${JSON.stringify([deliveryId])}:secret`;
+}
+
+/** The row of a new delivery under a fresh id, its secret sealed; refuses a payload that is not JSON. */
+export function newWebhookDeliveryRow(sealer: Sealer, delivery: NewWebhookDelivery): WebhookDeliveryRowWithSecret {
+  try {
+    JSON.parse(delivery.payload);
+  } catch (error) {
+    throw new Error(`webhook payload must be JSON text: ${(error as Error).message}`, { cause: error });
+  }
+  const id = randomUUID();
+  return {
+    id,
+    url: delivery.url,
+    event: delivery.event,
+    payload: delivery.payload,
+    secret_sealed: asBuffer(sealer.seal(Buffer.from(delivery.secret, 'utf8'), webhookSecretAssociatedData(id))),
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: delivery.createdAt,
+    lease_until: null,
+    last_status_code: null,
+    last_error: null,
+    created_at: delivery.createdAt,
+    delivered_at: null,
+  };
+}
+
+export function toWebhookDelivery(row: WebhookDeliveryRow): WebhookDelivery {
+  return {
+    id: row.id,
+    url: row.url,
+    event: row.event,
+    payload: row.payload,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    leaseUntil: row.lease_until,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    deliveredAt: row.delivered_at,
+  };
+}
+
+export function toClaimedWebhookDelivery(sealer: Sealer, row: WebhookDeliveryRowWithSecret): ClaimedWebhookDelivery {
+  const secret = sealer.open(row.secret_sealed, webhookSecretAssociatedData(row.id));
+  return { ...toWebhookDelivery(row), secret: Buffer.from(secret).toString('utf8') };
+}
+
+export function toWebhookAttempt(row: WebhookAttemptRow): WebhookAttempt {
+  return {
+    attempt: row.attempt,
+    at: row.at,
+    durationMs: row.duration_ms,
+    statusCode: row.status_code,
+    error: row.error,
+  };
+}
+
+/** The delivery's columns after an attempt; a null next_attempt_at keeps the current one. */
+export function webhookAttemptUpdate(
+  attempt: WebhookAttempt,
+  outcome: WebhookAttemptOutcome,
+): Pick<WebhookDeliveryRow, 'status' | 'last_status_code' | 'last_error' | 'delivered_at'> & { next_attempt_at: Date | null } {
+  const finished = new Date(attempt.at.getTime() + attempt.durationMs);
+  return {
+    status: outcome.kind === 'delivered' ? 'delivered' : outcome.kind === 'retry' ? 'pending' : 'failed',
+    next_attempt_at: outcome.kind === 'retry' ? outcome.nextAttemptAt : null,
+    last_status_code: attempt.statusCode,
+    last_error: attempt.error,
+    delivered_at: outcome.kind === 'delivered' ? finished : null,
+  };
+}
+
+/** Delivery ids are UUIDs; anything else names no delivery (and would be a type error for PostgreSQL's uuid column). */
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

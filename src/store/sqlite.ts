@@ -12,14 +12,19 @@ import Database from 'better-sqlite3';
 import { migrateSqlite } from './migrations/sqlite.js';
 import {
   TRANSACTION,
+  WEBHOOK_DELIVERY,
   fromApiKeyRow,
+  fromClaimedWebhookRow,
   fromEnrollmentRow,
   fromGalleryRow,
   fromTransactionRow,
+  fromWebhookAttemptRow,
+  fromWebhookDeliveryRow,
   sqliteStatements,
   type EnrollmentTimes,
   type SqliteStatements,
   type SqliteTransactionRow,
+  type SqliteWebhookDeliveryRow,
 } from './migrations/sqlite-statements.js';
 import {
   Mutex,
@@ -27,25 +32,38 @@ import {
   TransactionScope,
   assertKeyHash,
   fromTransaction,
+  newWebhookDeliveryRow,
   openTemplate,
   sealEnrollment,
   transactionConditions,
   transactionLimit,
+  webhookAttemptUpdate,
+  webhookDeliveryConditions,
+  webhookDeliveryLimit,
   writtenEnrollment,
+  type Condition,
 } from './rows.js';
 import { StoreConflictError } from './types.js';
 import type {
   ApiKeyRecord,
+  ClaimedWebhookDelivery,
   Enrollment,
   Gallery,
   GalleryPatch,
   NewApiKey,
   NewEnrollment,
   NewGallery,
+  NewWebhookDelivery,
   Sealer,
   Store,
   TransactionQuery,
   TransactionRecord,
+  WebhookAttempt,
+  WebhookAttemptOutcome,
+  WebhookClaim,
+  WebhookDelivery,
+  WebhookDeliveryQuery,
+  WebhookDeliveryWithLog,
 } from './types.js';
 
 /** How long a write waits for another process holding the database's write lock. */
@@ -70,28 +88,47 @@ export async function openSqliteStore(options: { path: string; sealer: Sealer })
   }
 }
 
+/** Prepared statements of the filtered listings, one per combination of filters in use. */
+class ListingStatements<Row> {
+  private readonly statements = new Map<string, Database.Statement<unknown[], Row>>();
+
+  constructor(private readonly db: Sqlite) {}
+
+  get(sql: string): Database.Statement<unknown[], Row> {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare<unknown[], Row>(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
 class Connection {
   readonly mutex = new Mutex();
   /** The transaction whose `work` is running in the current async context, if any. */
   readonly activeTransaction = new AsyncLocalStorage<TransactionScope>();
   readonly statements: SqliteStatements;
-  private readonly transactionQueries = new Map<string, Database.Statement<unknown[], SqliteTransactionRow>>();
+  readonly transactionQueries: ListingStatements<SqliteTransactionRow>;
+  readonly webhookDeliveryQueries: ListingStatements<SqliteWebhookDeliveryRow>;
 
   constructor(
     readonly db: Sqlite,
     readonly sealer: Sealer,
   ) {
     this.statements = sqliteStatements(db);
+    this.transactionQueries = new ListingStatements(db);
+    this.webhookDeliveryQueries = new ListingStatements(db);
   }
+}
 
-  transactionQuery(sql: string): Database.Statement<unknown[], SqliteTransactionRow> {
-    let statement = this.transactionQueries.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare<unknown[], SqliteTransactionRow>(sql);
-      this.transactionQueries.set(sql, statement);
-    }
-    return statement;
-  }
+/** ` WHERE a = ? AND b >= ?` for the conditions (empty without any), and their values as SQLite binds them. */
+function whereClause(conditions: Condition[]): { where: string; values: (string | number)[] } {
+  const where = conditions.map((condition) => `${condition.column} ${condition.operator} ?`);
+  return {
+    where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '',
+    values: conditions.map((condition) => (condition.value instanceof Date ? condition.value.getTime() : condition.value)),
+  };
 }
 
 /** Turns the unique violation of an insert into StoreConflictError, and a missing parent gallery into a clear error. */
@@ -287,19 +324,82 @@ class SqliteStore implements Store {
 
   listTransactions(query: TransactionQuery): Promise<TransactionRecord[]> {
     return this.run(() => {
-      const conditions = transactionConditions(query);
-      const where = conditions.map((condition) => `${condition.column} ${condition.operator} ?`);
-      const sql =
-        `SELECT ${TRANSACTION} FROM transactions` +
-        (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-        ' ORDER BY created_at DESC, id DESC LIMIT ?';
-      const values = conditions.map((condition) =>
-        condition.value instanceof Date ? condition.value.getTime() : condition.value,
-      );
-      return this.connection
-        .transactionQuery(sql)
+      const { where, values } = whereClause(transactionConditions(query));
+      const sql = `SELECT ${TRANSACTION} FROM transactions${where} ORDER BY created_at DESC, id DESC LIMIT ?`;
+      return this.connection.transactionQueries
+        .get(sql)
         .all(...values, transactionLimit(query))
         .map(fromTransactionRow);
+    });
+  }
+
+  enqueueWebhookDelivery(delivery: NewWebhookDelivery): Promise<WebhookDelivery> {
+    return this.run(() => {
+      const row = newWebhookDeliveryRow(this.connection.sealer, delivery);
+      const inserted = this.connection.statements.insertWebhookDelivery.get({
+        ...row,
+        next_attempt_at: row.next_attempt_at.getTime(),
+        lease_until: null,
+        created_at: row.created_at.getTime(),
+        delivered_at: null,
+      });
+      return fromWebhookDeliveryRow(returned(inserted));
+    });
+  }
+
+  claimWebhookDeliveries(claim: WebhookClaim): Promise<ClaimedWebhookDelivery[]> {
+    return this.run(() =>
+      this.connection.statements.claimWebhookDeliveries
+        .all({ now: claim.now.getTime(), lease_until: claim.leaseUntil.getTime(), limit: claim.limit })
+        .map((row) => fromClaimedWebhookRow(this.connection.sealer, row)),
+    );
+  }
+
+  recordWebhookAttempt(deliveryId: string, attempt: WebhookAttempt, outcome: WebhookAttemptOutcome): Promise<boolean> {
+    return this.run(() => {
+      const { statements, db } = this.connection;
+      const update = webhookAttemptUpdate(attempt, outcome);
+      // better-sqlite3 nests this in a savepoint when a store transaction is already open.
+      const record = db.transaction((): boolean => {
+        const finished = statements.finishWebhookAttempt.run({
+          ...update,
+          id: deliveryId,
+          attempt: attempt.attempt,
+          next_attempt_at: update.next_attempt_at?.getTime() ?? null,
+          delivered_at: update.delivered_at?.getTime() ?? null,
+        });
+        if (finished.changes === 0) return false;
+        statements.insertWebhookAttempt.run({
+          delivery_id: deliveryId,
+          attempt: attempt.attempt,
+          at: attempt.at.getTime(),
+          duration_ms: attempt.durationMs,
+          status_code: attempt.statusCode,
+          error: attempt.error,
+        });
+        return true;
+      });
+      return record();
+    });
+  }
+
+  getWebhookDelivery(id: string): Promise<WebhookDeliveryWithLog | null> {
+    return this.run(() => {
+      const { statements } = this.connection;
+      const row = statements.getWebhookDelivery.get(id);
+      if (row === undefined) return null;
+      return { ...fromWebhookDeliveryRow(row), attemptLog: statements.listWebhookAttempts.all(id).map(fromWebhookAttemptRow) };
+    });
+  }
+
+  listWebhookDeliveries(query: WebhookDeliveryQuery): Promise<WebhookDelivery[]> {
+    return this.run(() => {
+      const { where, values } = whereClause(webhookDeliveryConditions(query));
+      const sql = `SELECT ${WEBHOOK_DELIVERY} FROM webhook_deliveries${where} ORDER BY created_at DESC, id DESC LIMIT ?`;
+      return this.connection.webhookDeliveryQueries
+        .get(sql)
+        .all(...values, webhookDeliveryLimit(query))
+        .map(fromWebhookDeliveryRow);
     });
   }
 

@@ -93,6 +93,78 @@ export interface Sealer {
   open(sealed: Uint8Array, associatedData: string): Uint8Array;
 }
 
+/** pending: waiting for its next attempt; delivering: leased to a dispatcher; delivered and failed are final. */
+export type WebhookStatus = 'pending' | 'delivering' | 'delivered' | 'failed';
+
+export interface NewWebhookDelivery {
+  url: string;
+  event: string;
+  /** JSON text, sent as the request body byte for byte (it is what the signature covers). */
+  payload: string;
+  /** HMAC-SHA256 key for the signature; stored sealed, never in clear. */
+  secret: string;
+  /** Also when the first attempt is due. */
+  createdAt: Date;
+}
+
+/** A delivery as listed: everything but its secret. */
+export interface WebhookDelivery {
+  id: string;
+  url: string;
+  event: string;
+  payload: string;
+  status: WebhookStatus;
+  /** Attempts claimed so far, including one interrupted by a crash (it never got a log row). */
+  attempts: number;
+  nextAttemptAt: Date;
+  /** While delivering: when the claim expires and another dispatcher may take the delivery over. */
+  leaseUntil: Date | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+
+/** A delivery leased to the caller; `attempts` is the number of the attempt it is about to make. */
+export interface ClaimedWebhookDelivery extends WebhookDelivery {
+  secret: string;
+}
+
+export interface WebhookClaim {
+  /** Deliveries due at this time (and delivering ones whose lease ended by then) are claimed. */
+  now: Date;
+  leaseUntil: Date;
+  limit: number;
+}
+
+/** One row of the delivery log. */
+export interface WebhookAttempt {
+  /** 1 for the first attempt. */
+  attempt: number;
+  at: Date;
+  durationMs: number;
+  /** The receiver's HTTP status, or null when it gave none (refused, timed out, not sent). */
+  statusCode: number | null;
+  error: string | null;
+}
+
+export type WebhookAttemptOutcome =
+  | { kind: 'delivered' }
+  | { kind: 'retry'; nextAttemptAt: Date }
+  | { kind: 'failed' };
+
+export interface WebhookDeliveryWithLog extends WebhookDelivery {
+  /** Oldest first. */
+  attemptLog: WebhookAttempt[];
+}
+
+export interface WebhookDeliveryQuery {
+  status?: WebhookStatus;
+  event?: string;
+  /** Newest first; default 100, at most 1000. */
+  limit?: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
 
@@ -123,6 +195,25 @@ export interface Store {
 
   recordTransaction(record: TransactionRecord): Promise<void>;
   listTransactions(query: TransactionQuery): Promise<TransactionRecord[]>;
+
+  /** Persists a pending delivery, due at its createdAt, under a new random UUID; throws if the payload is not JSON. */
+  enqueueWebhookDelivery(delivery: NewWebhookDelivery): Promise<WebhookDelivery>;
+  /**
+   * Atomically leases up to `limit` due deliveries (pending ones due by `now`,
+   * and delivering ones whose lease ended by `now`): each becomes delivering
+   * until `leaseUntil` and its attempt count goes up by one. Concurrent
+   * claimers, in this process or another, never get the same delivery while
+   * its lease holds. Earliest due first.
+   */
+  claimWebhookDeliveries(claim: WebhookClaim): Promise<ClaimedWebhookDelivery[]>;
+  /**
+   * Writes the attempt's log row and the delivery's new state in one
+   * transaction. False, and nothing written, when the delivery is no longer
+   * delivering under this attempt (its lease ended and another claim took it).
+   */
+  recordWebhookAttempt(deliveryId: string, attempt: WebhookAttempt, outcome: WebhookAttemptOutcome): Promise<boolean>;
+  getWebhookDelivery(id: string): Promise<WebhookDeliveryWithLog | null>;
+  listWebhookDeliveries(query: WebhookDeliveryQuery): Promise<WebhookDelivery[]>;
 
   /** Runs `work` in one database transaction: all its writes commit together or none do. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;

@@ -48,6 +48,26 @@ export function adminRoutes(deps: AppDeps) {
       },
     });
 
+    const webhookTags = ['admin: webhooks'];
+    app.get('/admin/v1/webhooks', {
+      config: { permission: 'admin:webhooks' },
+      schema: {
+        tags: webhookTags, security, summary: 'Webhook deliveries, newest first (docs/webhooks.md)',
+        querystring: Type.Object({ status: Type.Optional(Type.Union(['pending', 'delivering', 'delivered', 'failed'].map((s) => Type.Literal(s)))), event: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
+        response: ok,
+      },
+      handler: async (request) => ({ deliveries: await deps.store.listWebhookDeliveries(request.query as Parameters<typeof deps.store.listWebhookDeliveries>[0]) }),
+    });
+    app.get('/admin/v1/webhooks/:id', {
+      config: { permission: 'admin:webhooks' },
+      schema: { tags: webhookTags, security, summary: 'One delivery with every attempt', params: Type.Object({ id: Type.String() }), response: ok },
+      handler: async (request) => {
+        const delivery = await deps.store.getWebhookDelivery(request.params.id);
+        if (!delivery) throw new FacegateError('ERROR_NOT_FOUND', `no webhook delivery ${request.params.id}`);
+        return delivery;
+      },
+    });
+
     app.post('/admin/v1/galleries', {
       config: { permission: 'admin:galleries', audit: { action: 'gallery', context: 'admin' } },
       schema: { tags: galleryTags, security, summary: 'Create a gallery', body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), ...GallerySettings }), response: ok },

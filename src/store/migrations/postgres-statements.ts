@@ -1,11 +1,13 @@
 /** The PostgreSQL store's SQL; times are passed in from the application clock, as in SQLite. Rows come back in the shapes of ../rows.ts: pg already yields Date, boolean, text[] and Buffer. */
-import { TRANSACTION_COLUMNS } from '../rows.js';
+import { TRANSACTION_COLUMNS, WEBHOOK_DELIVERY_COLUMNS } from '../rows.js';
 
 const API_KEY = 'id, name, permissions, created_at, revoked_at';
 const GALLERY = 'name, save_photo, match_level, liveness_level, created_at';
 const ENROLLMENT =
   'gallery_name, user_id, model_id, template_sealed, photo_sealed, photo_mime, migrated_pending, created_at, updated_at';
 export const TRANSACTION = TRANSACTION_COLUMNS.join(', ');
+export const WEBHOOK_DELIVERY = WEBHOOK_DELIVERY_COLUMNS.join(', ');
+const WEBHOOK_ATTEMPT = 'attempt, at, duration_ms, status_code, error';
 
 export const postgresSql = {
   insertApiKey: `INSERT INTO api_keys (id, name, key_hash, permissions, created_at)
@@ -39,4 +41,25 @@ export const postgresSql = {
 
   insertTransaction: `INSERT INTO transactions (${TRANSACTION})
     VALUES (${TRANSACTION_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`,
+
+  insertWebhookDelivery: `INSERT INTO webhook_deliveries (${WEBHOOK_DELIVERY}, secret_sealed)
+    VALUES (${[...WEBHOOK_DELIVERY_COLUMNS, 'secret_sealed'].map((_, index) => `$${index + 1}`).join(', ')})
+    RETURNING ${WEBHOOK_DELIVERY}`,
+  // SKIP LOCKED: concurrent claimers (other servers on this database) pass over the rows one of them is taking instead of
+  // waiting for it; MATERIALIZED keeps the locking SELECT from being evaluated more than once.
+  claimWebhookDeliveries: `WITH due AS MATERIALIZED (
+      SELECT id FROM webhook_deliveries
+      WHERE status IN ('pending', 'delivering') AND next_attempt_at <= $1 AND (status = 'pending' OR lease_until <= $1)
+      ORDER BY next_attempt_at, id LIMIT $3
+      FOR UPDATE SKIP LOCKED)
+    UPDATE webhook_deliveries AS delivery
+    SET status = 'delivering', attempts = delivery.attempts + 1, lease_until = $2
+    FROM due WHERE delivery.id = due.id
+    RETURNING ${WEBHOOK_DELIVERY_COLUMNS.map((column) => `delivery.${column}`).join(', ')}, delivery.secret_sealed`,
+  finishWebhookAttempt: `UPDATE webhook_deliveries SET status = $3, next_attempt_at = coalesce($4, next_attempt_at),
+      lease_until = NULL, last_status_code = $5, last_error = $6, delivered_at = $7
+    WHERE id = $1 AND status = 'delivering' AND attempts = $2`,
+  insertWebhookAttempt: `INSERT INTO webhook_attempts (delivery_id, ${WEBHOOK_ATTEMPT}) VALUES ($1, $2, $3, $4, $5, $6)`,
+  getWebhookDelivery: `SELECT ${WEBHOOK_DELIVERY} FROM webhook_deliveries WHERE id = $1`,
+  listWebhookAttempts: `SELECT ${WEBHOOK_ATTEMPT} FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt`,
 } as const;

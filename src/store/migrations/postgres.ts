@@ -66,6 +66,44 @@ CREATE INDEX transactions_by_refid ON transactions (refid);
 CREATE INDEX transactions_by_request_id ON transactions (request_id);
 `,
   },
+  {
+    version: 2,
+    name: 'webhook deliveries',
+    sql: `
+CREATE TABLE webhook_deliveries (
+  id               uuid PRIMARY KEY,
+  url              text NOT NULL,
+  event            text COLLATE "C" NOT NULL,
+  -- text, not jsonb: the body is signed byte for byte, and jsonb would reformat it.
+  payload          text NOT NULL CHECK (payload::json IS NOT NULL),
+  secret_sealed    bytea NOT NULL,
+  status           text NOT NULL CHECK (status IN ('pending', 'delivering', 'delivered', 'failed')),
+  attempts         integer NOT NULL CHECK (attempts >= 0),
+  next_attempt_at  timestamptz NOT NULL,
+  lease_until      timestamptz,
+  last_status_code integer,
+  last_error       text,
+  created_at       timestamptz NOT NULL,
+  delivered_at     timestamptz
+);
+
+-- Only unfinished deliveries are ever claimed; finished ones, the vast majority in time, stay out of this index.
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status IN ('pending', 'delivering');
+CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (created_at, id);
+CREATE INDEX webhook_deliveries_by_status ON webhook_deliveries (status, created_at);
+CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event, created_at);
+
+CREATE TABLE webhook_attempts (
+  delivery_id uuid NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+  attempt     integer NOT NULL,
+  at          timestamptz NOT NULL,
+  duration_ms double precision NOT NULL,
+  status_code integer,
+  error       text,
+  PRIMARY KEY (delivery_id, attempt)
+);
+`,
+  },
 ];
 
 /**

@@ -2,17 +2,33 @@
 import type Database from 'better-sqlite3';
 import {
   TRANSACTION_COLUMNS,
+  WEBHOOK_DELIVERY_COLUMNS,
   toApiKey,
+  toClaimedWebhookDelivery,
   toEnrollment,
   toGallery,
   toTransaction,
+  toWebhookAttempt,
+  toWebhookDelivery,
   type ApiKeyRow,
   type EnrollmentRow,
   type GalleryRow,
   type TemplateRow,
   type TransactionRow,
+  type WebhookAttemptRow,
+  type WebhookDeliveryRow,
+  type WebhookDeliveryRowWithSecret,
 } from '../rows.js';
-import type { ApiKeyRecord, Enrollment, Gallery, Sealer, TransactionRecord } from '../types.js';
+import type {
+  ApiKeyRecord,
+  ClaimedWebhookDelivery,
+  Enrollment,
+  Gallery,
+  Sealer,
+  TransactionRecord,
+  WebhookAttempt,
+  WebhookDelivery,
+} from '../types.js';
 
 type EpochMillis<Row, Keys extends keyof Row> = Omit<Row, Keys> & {
   [Key in Keys]: null extends Row[Key] ? number | null : number;
@@ -25,6 +41,12 @@ type SqliteEnrollmentRow = Omit<EpochMillis<EnrollmentRow, 'created_at' | 'updat
   migrated_pending: number;
 };
 export type SqliteTransactionRow = EpochMillis<TransactionRow, 'created_at'>;
+export type SqliteWebhookDeliveryRow = EpochMillis<
+  WebhookDeliveryRow,
+  'next_attempt_at' | 'lease_until' | 'created_at' | 'delivered_at'
+>;
+type SqliteWebhookDeliveryRowWithSecret = SqliteWebhookDeliveryRow & Pick<WebhookDeliveryRowWithSecret, 'secret_sealed'>;
+type SqliteWebhookAttemptRow = EpochMillis<WebhookAttemptRow, 'at'>;
 
 export const fromApiKeyRow = (row: SqliteApiKeyRow): ApiKeyRecord =>
   toApiKey({
@@ -47,6 +69,27 @@ export const fromEnrollmentRow = (sealer: Sealer, row: SqliteEnrollmentRow): Enr
 
 export const fromTransactionRow = (row: SqliteTransactionRow): TransactionRecord =>
   toTransaction({ ...row, created_at: new Date(row.created_at) });
+
+const dateOrNull = (millis: number | null): Date | null => (millis === null ? null : new Date(millis));
+
+function webhookDates<Row extends SqliteWebhookDeliveryRow>(row: Row) {
+  return {
+    ...row,
+    next_attempt_at: new Date(row.next_attempt_at),
+    lease_until: dateOrNull(row.lease_until),
+    created_at: new Date(row.created_at),
+    delivered_at: dateOrNull(row.delivered_at),
+  };
+}
+
+export const fromWebhookDeliveryRow = (row: SqliteWebhookDeliveryRow): WebhookDelivery =>
+  toWebhookDelivery(webhookDates(row));
+
+export const fromClaimedWebhookRow = (sealer: Sealer, row: SqliteWebhookDeliveryRowWithSecret): ClaimedWebhookDelivery =>
+  toClaimedWebhookDelivery(sealer, webhookDates(row));
+
+export const fromWebhookAttemptRow = (row: SqliteWebhookAttemptRow): WebhookAttempt =>
+  toWebhookAttempt({ ...row, at: new Date(row.at) });
 
 interface GalleryUpdate {
   name: string;
@@ -74,12 +117,34 @@ interface EnrollmentValues {
   now: number;
 }
 
+interface WebhookClaimValues {
+  now: number;
+  lease_until: number;
+  limit: number;
+}
+
+interface WebhookAttemptValues extends SqliteWebhookAttemptRow {
+  delivery_id: string;
+}
+
+interface WebhookAttemptUpdate {
+  id: string;
+  attempt: number;
+  status: WebhookDeliveryRow['status'];
+  next_attempt_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+}
+
 const API_KEY = 'id, name, permissions, created_at, revoked_at';
 const GALLERY = 'name, save_photo, match_level, liveness_level, created_at';
 const ENROLLMENT =
   'gallery_name, user_id, model_id, template_sealed, photo_sealed, photo_mime, migrated_pending, created_at, updated_at';
 export const TRANSACTION = TRANSACTION_COLUMNS.join(', ');
 const TRANSACTION_VALUES = TRANSACTION_COLUMNS.map((column) => `@${column}`).join(', ');
+export const WEBHOOK_DELIVERY = WEBHOOK_DELIVERY_COLUMNS.join(', ');
+const WEBHOOK_ATTEMPT = 'attempt, at, duration_ms, status_code, error';
 
 export function sqliteStatements(db: Database.Database) {
   return {
@@ -135,6 +200,36 @@ export function sqliteStatements(db: Database.Database) {
 
     insertTransaction: db.prepare<SqliteTransactionRow>(
       `INSERT INTO transactions (${TRANSACTION}) VALUES (${TRANSACTION_VALUES})`,
+    ),
+
+    insertWebhookDelivery: db.prepare<SqliteWebhookDeliveryRowWithSecret, SqliteWebhookDeliveryRow>(
+      `INSERT INTO webhook_deliveries (${WEBHOOK_DELIVERY}, secret_sealed)
+       VALUES (${WEBHOOK_DELIVERY_COLUMNS.map((column) => `@${column}`).join(', ')}, @secret_sealed)
+       RETURNING ${WEBHOOK_DELIVERY}`,
+    ),
+    // One statement, so the claim is atomic even against another process on the same file.
+    claimWebhookDeliveries: db.prepare<WebhookClaimValues, SqliteWebhookDeliveryRowWithSecret>(
+      `UPDATE webhook_deliveries SET status = 'delivering', attempts = attempts + 1, lease_until = @lease_until
+       WHERE id IN (
+         SELECT id FROM webhook_deliveries
+         WHERE status IN ('pending', 'delivering') AND next_attempt_at <= @now AND (status = 'pending' OR lease_until <= @now)
+         ORDER BY next_attempt_at, id LIMIT @limit)
+       RETURNING ${WEBHOOK_DELIVERY}, secret_sealed`,
+    ),
+    finishWebhookAttempt: db.prepare<WebhookAttemptUpdate>(
+      `UPDATE webhook_deliveries SET status = @status, next_attempt_at = coalesce(@next_attempt_at, next_attempt_at),
+         lease_until = NULL, last_status_code = @last_status_code, last_error = @last_error, delivered_at = @delivered_at
+       WHERE id = @id AND status = 'delivering' AND attempts = @attempt`,
+    ),
+    insertWebhookAttempt: db.prepare<WebhookAttemptValues>(
+      `INSERT INTO webhook_attempts (delivery_id, ${WEBHOOK_ATTEMPT})
+       VALUES (@delivery_id, @attempt, @at, @duration_ms, @status_code, @error)`,
+    ),
+    getWebhookDelivery: db.prepare<[string], SqliteWebhookDeliveryRow>(
+      `SELECT ${WEBHOOK_DELIVERY} FROM webhook_deliveries WHERE id = ?`,
+    ),
+    listWebhookAttempts: db.prepare<[string], SqliteWebhookAttemptRow>(
+      `SELECT ${WEBHOOK_ATTEMPT} FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt`,
     ),
   };
 }

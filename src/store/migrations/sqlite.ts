@@ -65,6 +65,43 @@ CREATE INDEX transactions_by_refid ON transactions (refid);
 CREATE INDEX transactions_by_request_id ON transactions (request_id);
 `,
   },
+  {
+    version: 2,
+    name: 'webhook deliveries',
+    sql: `
+CREATE TABLE webhook_deliveries (
+  id               TEXT NOT NULL PRIMARY KEY,
+  url              TEXT NOT NULL,
+  event            TEXT NOT NULL,
+  payload          TEXT NOT NULL CHECK (json_valid(payload)),
+  secret_sealed    BLOB NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN ('pending', 'delivering', 'delivered', 'failed')),
+  attempts         INTEGER NOT NULL CHECK (attempts >= 0),
+  next_attempt_at  INTEGER NOT NULL,
+  lease_until      INTEGER,
+  last_status_code INTEGER,
+  last_error       TEXT,
+  created_at       INTEGER NOT NULL,
+  delivered_at     INTEGER
+) STRICT;
+
+-- Only unfinished deliveries are ever claimed; finished ones, the vast majority in time, stay out of this index.
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status IN ('pending', 'delivering');
+CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (created_at, id);
+CREATE INDEX webhook_deliveries_by_status ON webhook_deliveries (status, created_at);
+CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event, created_at);
+
+CREATE TABLE webhook_attempts (
+  delivery_id TEXT NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+  attempt     INTEGER NOT NULL,
+  at          INTEGER NOT NULL,
+  duration_ms REAL NOT NULL,
+  status_code INTEGER,
+  error       TEXT,
+  PRIMARY KEY (delivery_id, attempt)
+) STRICT;
+`,
+  },
 ];
 
 /** Brings the database to the latest schema in one transaction. */
