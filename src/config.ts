@@ -65,6 +65,10 @@ export interface ServerConfig extends EngineConfig {
   hnswThreshold: number;
   /** LOG_LEVEL: pino level (default info). */
   logLevel: string;
+  /** FACEGATE_PUBLIC_URL: base of the links handed out (capture pages); default: the request's own scheme and host. */
+  publicUrl: string | undefined;
+  /** FACEGATE_SESSION_MINUTES: lifetime of a capture session (default 15). */
+  sessionLifetimeMs: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -99,5 +103,7 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
     defaultLivenessLevel,
     hnswThreshold: positiveInt(env, 'FACEGATE_HNSW_THRESHOLD', 20_000),
     logLevel,
+    publicUrl: env.FACEGATE_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
+    sessionLifetimeMs: positiveInt(env, 'FACEGATE_SESSION_MINUTES', 15) * 60_000,
   };
 }

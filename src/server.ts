@@ -39,6 +39,7 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
     engine = await FaceEngine.open(config);
     const indexes = new GalleryIndexes(engine.modelId, engine.pack.manifest.models.embedder.dimensions, config.hnswThreshold);
     const loaded = await indexes.loadAll(store);
+    const webhooks = new WebhookDispatcher(store);
     const deps: AppDeps = {
       config,
       engine,
@@ -46,10 +47,10 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
       keys,
       indexes,
       authenticator: new ApiKeyAuthenticator(store),
+      webhooks,
       templateEncryptionKey: config.templateEncryptionKey ? parseRsaPublicKey(config.templateEncryptionKey) : undefined,
     };
     const app = await buildApp(deps, options);
-    const webhooks = new WebhookDispatcher(store, { log: app.log });
     webhooks.start();
     app.log.info({ ...loaded, store: store.kind, modelId: engine.modelId, workers: engine.stats.workers }, 'facegate ready');
     if (loaded.skippedOtherModel > 0) app.log.warn(`${loaded.skippedOtherModel} stored templates were made by another model and are not searchable; re-enroll those users`);

@@ -21,6 +21,9 @@ test('keys, galleries and blobs made by the CLI are used by a server on the same
   const gallery = await run('galleries', 'create', '--name', 'lobby', '--save-photo', 'false', '--liveness-level', 'none');
   assert.equal(gallery.savePhoto, false);
   assert.equal(gallery.livenessLevel, null);
+  const client = await run('clients', 'create', '--name', 'shop', '--gallery', 'lobby');
+  assert.match(client.client, /^[0-9a-f-]{36}$/);
+  assert.ok(client.secret.length >= 40);
   const blobFile = join(dataDir, 'capture.bin');
   await run('blob', join(DATASETS, 'lfw-dev/images/Colin_Powell/Colin_Powell_0001.jpg'), '--out', blobFile);
   await assert.rejects(promisify(execFile)('node', [CLI, 'keys', 'create', '--name', 'x', '--permissions', 'sdk:fly'], { env: { ...process.env, FACEGATE_DATA_DIR: dataDir } }), /unknown permission "sdk:fly"/);
@@ -33,6 +36,8 @@ test('keys, galleries and blobs made by the CLI are used by a server on the same
     const processed = await app.request({ method: 'POST', url: '/api/v1/process', key: key.key, ...multipart({ file: { data: readFileSync(blobFile), filename: 'bdata', contentType: 'application/octet-stream' }, level: 'LOW' }) });
     assert.equal(processed.statusCode, 200, processed.body);
     assert.equal(processed.json().data.width, 250);
+    const clients = (await app.request({ method: 'GET', url: '/admin/v1/clients' })).json().clients;
+    assert.deepEqual(clients.map((c: { client: string; gallery: string }) => [c.client, c.gallery]), [[client.client, 'lobby']]);
     const forbidden = await app.request({ method: 'POST', url: '/backoffice/v1/handshake', key: key.key });
     assert.equal(forbidden.statusCode, 403);
   } finally {

@@ -38,6 +38,10 @@ const ENDPOINTS: Array<[method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', url
   ['GET', '/admin/v1/galleries/g', 'admin:galleries'],
   ['PATCH', '/admin/v1/galleries/g', 'admin:galleries'],
   ['DELETE', '/admin/v1/galleries/g', 'admin:galleries'],
+  ['GET', '/backoffice/v1/facemap?gallery=g&userId=u', 'backoffice:facemap'],
+  ['POST', '/admin/v1/clients', 'admin:clients'],
+  ['GET', '/admin/v1/clients', 'admin:clients'],
+  ['DELETE', '/admin/v1/clients/00000000-0000-0000-0000-000000000000', 'admin:clients'],
   ['GET', '/admin/v1/webhooks', 'admin:webhooks'],
   ['GET', '/admin/v1/webhooks/00000000-0000-0000-0000-000000000000', 'admin:webhooks'],
 ];

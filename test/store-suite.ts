@@ -8,6 +8,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID }
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreConflictError } from '../src/store/types.js';
+import type { NewAuthenticationTransaction, NewCaptureSession } from '../src/store/verification-types.js';
 import type {
   NewEnrollment,
   NewGallery,
@@ -107,7 +108,19 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
-export function storeSuite(name: string, open: () => Promise<Store>, raw: RawEnrollmentColumns): void {
+/**
+ * Direct access to any row, bypassing the store: the sealed columns of the
+ * verification tables, and deletes that exercise foreign keys the store's API
+ * never triggers. Table and column names come from the suite, never from data.
+ */
+export interface RawRows {
+  /** The column's value as the driver returns it (Buffer for BLOB/bytea); undefined when there is no such row. */
+  readColumn(table: string, keyColumn: string, key: string, column: string): Promise<unknown>;
+  writeColumn(table: string, keyColumn: string, key: string, column: string, value: Uint8Array | null): Promise<void>;
+  deleteRows(table: string, keyColumn: string, key: string): Promise<void>;
+}
+
+export function storeSuite(name: string, open: () => Promise<Store>, raw: RawEnrollmentColumns & RawRows): void {
   describe(name, () => {
     let store: Store;
     before(async () => {
@@ -557,6 +570,383 @@ export function storeSuite(name: string, open: () => Promise<Store>, raw: RawEnr
       assert.deepEqual(rolledBack?.attemptLog, []);
       assert.equal(await store.recordWebhookAttempt(delivery.id, attempt, { kind: 'delivered' }), true);
       assert.deepEqual((await store.getWebhookDelivery(delivery.id))?.attemptLog, [attempt]);
+    });
+
+    const newClient = async (overrides: { galleryName?: string | null; callbackUrl?: string | null } = {}): Promise<string> => {
+      const id = randomUUID();
+      await store.createClient({ id, name: 'client', secret: unique('secret'), galleryName: null, callbackUrl: null, ...overrides });
+      return id;
+    };
+    const tokenHash = keyHash;
+    const sessionOf = (clientId: string, createdAt: Date, overrides: Partial<NewCaptureSession> = {}): NewCaptureSession => ({
+      id: randomUUID(),
+      clientId,
+      tokenHash: tokenHash(),
+      kind: 'session',
+      subjectRef: unique('subject'),
+      country: 'NLD',
+      createdAt,
+      expiresAt: new Date(createdAt.getTime() + 10 * 60_000),
+      ...overrides,
+    });
+    const authenticationOf = (
+      clientId: string,
+      enrollmentReference: string,
+      createdAt: Date,
+      overrides: Partial<NewAuthenticationTransaction> = {},
+    ): NewAuthenticationTransaction => ({
+      reference: randomUUID(),
+      clientId,
+      enrollmentReference,
+      userReference: unique('user'),
+      facemap: randomBytes(200),
+      callbackUrl: 'https://client.example/callback',
+      successUrl: 'https://client.example/ok',
+      errorUrl: 'https://client.example/error',
+      locale: 'nl',
+      createdAt,
+      expiresAt: new Date(createdAt.getTime() + 15 * 60_000),
+      ...overrides,
+    });
+    const resultJson = { score: 97.5, levels: ['HIGH', 'MEDIUM'], nested: { ok: true, none: null }, text: 'ü "quoted" \\ end' };
+
+    /** The sealed column holds IV + ciphertext + tag, and not the plaintext. */
+    const assertSealed = async (table: string, keyColumn: string, key: string, column: string, clear: Uint8Array): Promise<Buffer> => {
+      const stored = await raw.readColumn(table, keyColumn, key, column);
+      assert.ok(Buffer.isBuffer(stored), `${table}.${column} is bytes`);
+      assert.equal(stored.length, clear.length + 28, `${table}.${column}: IV + ciphertext + tag`);
+      assert.equal(stored.indexOf(Buffer.from(clear).subarray(0, 16)), -1, `${table}.${column} holds no plaintext`);
+      return stored;
+    };
+
+    it('creates, gets, lists and revokes verification clients, their secrets sealed', async () => {
+      const gallery = await newGallery();
+      const id = randomUUID();
+      const secret = `${unique('secret')}-ü`;
+      const created = await store.createClient({ id, name: 'shop', secret, galleryName: gallery, callbackUrl: 'https://shop.example/hook' });
+      assert.ok(created.createdAt instanceof Date);
+      assert.deepEqual(created, {
+        id,
+        name: 'shop',
+        galleryName: gallery,
+        callbackUrl: 'https://shop.example/hook',
+        createdAt: created.createdAt,
+        revokedAt: null,
+      });
+      assert.deepEqual(await store.getClientWithSecret(id), { ...created, secret });
+      assert.deepEqual((await store.listClients()).find((client) => client.id === id), created);
+      assert.equal(await store.getClientWithSecret(randomUUID()), null);
+      await assertSealed('verification_clients', 'id', id, 'secret_sealed', Buffer.from(secret, 'utf8'));
+
+      await sleep(2);
+      const bare = await store.createClient({ id: randomUUID(), name: 'liveness only', secret: 's', galleryName: null, callbackUrl: null });
+      assert.equal(bare.galleryName, null);
+      assert.equal(bare.callbackUrl, null);
+      const listed = (await store.listClients()).map((client) => client.id);
+      assert.ok(listed.indexOf(id) >= 0 && listed.indexOf(id) < listed.indexOf(bare.id), 'listed by creation time');
+
+      await assert.rejects(store.createClient({ id, name: 'again', secret: 'other', galleryName: null, callbackUrl: null }), StoreConflictError);
+      assert.deepEqual(await store.getClientWithSecret(id), { ...created, secret }, 'a refused duplicate changes nothing');
+
+      assert.equal(await store.revokeClient(id), true);
+      assert.equal(await store.getClientWithSecret(id), null, 'a revoked client no longer authenticates');
+      assert.equal(await store.revokeClient(id), false, 'already revoked');
+      assert.equal(await store.revokeClient(randomUUID()), false);
+      const revoked = (await store.listClients()).find((client) => client.id === id);
+      assert.ok(revoked?.revokedAt instanceof Date, 'revoked clients stay listed');
+    });
+
+    it('fails to open a client secret moved to another client', async () => {
+      const [a, b] = [await newClient(), await newClient()];
+      const sealed = await raw.readColumn('verification_clients', 'id', a, 'secret_sealed');
+      assert.ok(Buffer.isBuffer(sealed));
+      await raw.writeColumn('verification_clients', 'id', b, 'secret_sealed', sealed);
+      await assert.rejects(store.getClientWithSecret(b));
+    });
+
+    it('remembers request signatures: a replay is refused until the signature is forgotten', async () => {
+      const [client, other] = [await newClient(), await newClient()];
+      const at = secondsAfter(Date.UTC(2034, 0, 1));
+      const signature = createHash('sha256').update(randomBytes(8)).digest('hex');
+      assert.equal(await store.rememberSignature(client, signature, at(0), at(-300)), true, 'first use');
+      assert.equal(await store.rememberSignature(client, signature, at(1), at(-299)), false, 'replay');
+      assert.equal(await store.rememberSignature(other, signature, at(2), at(-298)), true, 'another client, same signature');
+      assert.equal(await store.rememberSignature(client, signature, at(300), at(0)), false, 'seen exactly at forgetBefore: kept');
+      assert.equal(await store.rememberSignature(client, signature, at(301), at(1)), true, 'older than forgetBefore: forgotten');
+      assert.equal(await store.rememberSignature(client, signature, at(302), at(2)), false, 'remembered again');
+      await assert.rejects(store.rememberSignature(randomUUID(), signature, at(303), at(3)), /does not exist/);
+    });
+
+    it('accepts a signature once among concurrent requests, and forgets it when its transaction rolls back', async () => {
+      const client = await newClient();
+      const at = secondsAfter(Date.UTC(2035, 0, 1));
+      const signature = unique('signature');
+      const outcomes = await Promise.all(Array.from({ length: 6 }, (_, index) => store.rememberSignature(client, signature, at(index), at(-300))));
+      assert.equal(outcomes.filter(Boolean).length, 1);
+
+      const rolledBack = unique('signature');
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          assert.equal(await tx.rememberSignature(client, rolledBack, at(10), at(-290)), true);
+          assert.equal(await tx.rememberSignature(client, rolledBack, at(11), at(-289)), false, 'seen inside the transaction');
+          throw new Error('roll back');
+        }),
+        /roll back/,
+      );
+      assert.equal(await store.rememberSignature(client, rolledBack, at(12), at(-288)), true);
+    });
+
+    it('creates capture sessions and finds them by id and by token hash', async () => {
+      const client = await newClient();
+      const createdAt = new Date(Date.UTC(2034, 5, 1, 12, 0, 0, 123));
+      const input = sessionOf(client, createdAt, { kind: 'authentication' });
+      const created = await store.createCaptureSession(input);
+      assert.deepEqual(created, {
+        id: input.id,
+        clientId: client,
+        kind: 'authentication',
+        subjectRef: input.subjectRef,
+        country: 'NLD',
+        state: 'created',
+        createdAt,
+        expiresAt: input.expiresAt,
+        completedAt: null,
+        result: null,
+      });
+      assert.deepEqual(await store.getCaptureSession(input.id), created);
+      assert.deepEqual(await store.getCaptureSessionByTokenHash(input.tokenHash), created);
+      assert.equal(await store.getCaptureSession(randomUUID()), null);
+      assert.equal(await store.getCaptureSessionByTokenHash(tokenHash()), null);
+
+      const bare = await store.createCaptureSession(sessionOf(client, createdAt, { kind: 'process', subjectRef: null, country: null }));
+      assert.equal(bare.subjectRef, null);
+      assert.equal(bare.country, null);
+      await assert.rejects(store.createCaptureSession({ ...sessionOf(client, createdAt), id: input.id }), StoreConflictError);
+      await assert.rejects(store.createCaptureSession({ ...sessionOf(client, createdAt), tokenHash: input.tokenHash }), StoreConflictError);
+      await assert.rejects(store.createCaptureSession(sessionOf(client, createdAt, { tokenHash: 'the-page-token-itself' })), /sha256/);
+      await assert.rejects(store.createCaptureSession(sessionOf(randomUUID(), createdAt)), /does not exist/);
+    });
+
+    it('changes a capture session only from the expected states', async () => {
+      const client = await newClient();
+      const createdAt = new Date(Date.UTC(2034, 5, 2));
+      const session = await store.createCaptureSession(sessionOf(client, createdAt));
+
+      assert.equal(await store.updateCaptureSession(session.id, ['in_progress'], { state: 'completed' }), false, 'not in that state');
+      assert.equal(await store.updateCaptureSession(session.id, [], { state: 'completed' }), false);
+      assert.equal(await store.updateCaptureSession(randomUUID(), ['created'], { state: 'in_progress' }), false);
+      assert.deepEqual(await store.getCaptureSession(session.id), session, 'unchanged');
+
+      assert.equal(await store.updateCaptureSession(session.id, ['created', 'in_progress'], { state: 'in_progress' }), true);
+      const started = { ...session, state: 'in_progress' as const };
+      assert.deepEqual(await store.getCaptureSession(session.id), started);
+      assert.equal(await store.updateCaptureSession(session.id, ['created'], { state: 'in_progress' }), false, 'moved already');
+
+      const completedAt = new Date(createdAt.getTime() + 90_000);
+      assert.equal(await store.updateCaptureSession(session.id, ['in_progress'], { state: 'completed', completedAt, result: resultJson }), true);
+      const completed = { ...started, state: 'completed' as const, completedAt, result: resultJson };
+      assert.deepEqual(await store.getCaptureSession(session.id), completed, 'result comes back parsed');
+      assert.equal(await store.updateCaptureSession(session.id, ['created', 'in_progress'], { state: 'failed', completedAt, result: {} }), false);
+      const storedHash = await raw.readColumn('capture_sessions', 'id', session.id, 'token_hash');
+      assert.equal(typeof storedHash, 'string');
+      assert.deepEqual(await store.getCaptureSessionByTokenHash(storedHash as string), completed);
+      assert.equal(await store.updateCaptureSession(session.id, ['completed'], { state: 'expired' }), true);
+      assert.deepEqual(await store.getCaptureSession(session.id), { ...completed, state: 'expired' }, 'fields not given are kept');
+    });
+
+    it('supersedes the older pending authentication transactions of the same client and enrollment', async () => {
+      const [client, other] = [await newClient(), await newClient()];
+      const enrollment = unique('enrollment');
+      const at = secondsAfter(Date.UTC(2034, 6, 1));
+      const nothingOptional = { userReference: null, callbackUrl: null, successUrl: null, errorUrl: null, locale: null };
+      const first = authenticationOf(client, enrollment, at(0), nothingOptional);
+      const created = await store.createAuthenticationTransaction(first);
+      assert.equal(created.superseded, 0);
+      assert.deepEqual(
+        { ...created.transaction, facemap: bytes(created.transaction.facemap) },
+        { ...first, facemap: bytes(first.facemap), state: 'PENDING', superseded: false, completedAt: null, result: null },
+      );
+      const read = await store.getAuthenticationTransaction(first.reference);
+      assert.ok(read);
+      assert.deepEqual({ ...read, facemap: bytes(read.facemap) }, { ...created.transaction, facemap: bytes(first.facemap) });
+
+      const otherEnrollment = await store.createAuthenticationTransaction(authenticationOf(client, `${enrollment}-other`, at(1)));
+      const otherClient = await store.createAuthenticationTransaction(authenticationOf(other, enrollment, at(2)));
+      assert.equal(otherEnrollment.superseded + otherClient.superseded, 0);
+
+      const second = authenticationOf(client, enrollment, at(3));
+      assert.equal((await store.createAuthenticationTransaction(second)).superseded, 1);
+      const older = await store.getAuthenticationTransaction(first.reference);
+      assert.equal(older?.superseded, true);
+      assert.equal(older?.state, 'PENDING', 'stored state; reported as EXPIRED by currentAuthState');
+      assert.equal(older?.facemap.length, 0, 'a superseded transaction can never complete: its facemap is erased');
+      assert.equal(await raw.readColumn('authentication_transactions', 'reference', first.reference, 'facemap_sealed'), null);
+      assert.equal(await store.finishAuthenticationTransaction(first.reference, 'PASSED', at(4), {}), false, 'a superseded one cannot finish');
+
+      for (const untouched of [otherEnrollment.transaction, otherClient.transaction]) {
+        const now = await store.getAuthenticationTransaction(untouched.reference);
+        assert.equal(now?.superseded, false);
+        assert.deepEqual(bytes(now?.facemap), bytes(untouched.facemap));
+      }
+
+      const newest = authenticationOf(client, enrollment, at(5));
+      assert.equal((await store.createAuthenticationTransaction(newest)).superseded, 1, 'only those not superseded yet count');
+      assert.equal(await store.finishAuthenticationTransaction(newest.reference, 'PASSED', at(6), { score: 99 }), true);
+      const afterFinish = await store.createAuthenticationTransaction(authenticationOf(client, enrollment, at(7)));
+      assert.equal(afterFinish.superseded, 0, 'a finished one is left alone');
+      assert.equal((await store.getAuthenticationTransaction(newest.reference))?.superseded, false);
+    });
+
+    it('creates an authentication transaction and its supersessions together or not at all', async () => {
+      const client = await newClient();
+      const enrollment = unique('enrollment');
+      const at = secondsAfter(Date.UTC(2034, 6, 2));
+      const pending = (await store.createAuthenticationTransaction(authenticationOf(client, enrollment, at(0)))).transaction;
+
+      await assert.rejects(
+        store.createAuthenticationTransaction(authenticationOf(client, enrollment, at(1), { reference: pending.reference })),
+        StoreConflictError,
+      );
+      await assert.rejects(store.createAuthenticationTransaction(authenticationOf(randomUUID(), enrollment, at(1))), /does not exist/);
+      const failedInside = authenticationOf(client, enrollment, at(2));
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          assert.equal((await tx.createAuthenticationTransaction(failedInside)).superseded, 1);
+          throw new Error('roll back');
+        }),
+        /roll back/,
+      );
+      assert.equal(await store.getAuthenticationTransaction(failedInside.reference), null);
+      const afterConflict = authenticationOf(client, `${enrollment}-after`, at(3));
+      await store.transaction(async (tx) => {
+        const duplicate = authenticationOf(client, enrollment, at(3), { reference: pending.reference });
+        await assert.rejects(tx.createAuthenticationTransaction(duplicate), StoreConflictError);
+        assert.equal((await tx.getAuthenticationTransaction(pending.reference))?.superseded, false, 'undone within the transaction');
+        await tx.createAuthenticationTransaction(afterConflict);
+      });
+      assert.ok(await store.getAuthenticationTransaction(afterConflict.reference), 'the transaction stays usable after the conflict');
+      const still = await store.getAuthenticationTransaction(pending.reference);
+      assert.equal(still?.superseded, false, 'nothing superseded by a creation that failed');
+      assert.deepEqual(bytes(still?.facemap), bytes(pending.facemap));
+
+      const concurrent = await Promise.all(
+        Array.from({ length: 5 }, (_, index) => store.createAuthenticationTransaction(authenticationOf(client, enrollment, at(10 + index)))),
+      );
+      const references = [pending.reference, ...concurrent.map((created) => created.transaction.reference)];
+      const states = await Promise.all(references.map((reference) => store.getAuthenticationTransaction(reference)));
+      assert.equal(states.filter((tx) => tx?.superseded === false).length, 1, 'exactly one can still complete');
+      assert.equal(concurrent.reduce((sum, created) => sum + created.superseded, 0), 5);
+    });
+
+    it('finishes an authentication transaction once and erases its facemap', async () => {
+      const client = await newClient();
+      const at = secondsAfter(Date.UTC(2034, 6, 3));
+      const input = authenticationOf(client, unique('enrollment'), at(0));
+      await store.createAuthenticationTransaction(input);
+      await assertSealed('authentication_transactions', 'reference', input.reference, 'facemap_sealed', input.facemap);
+
+      assert.equal(await store.finishAuthenticationTransaction(input.reference, 'FAILED', at(30), resultJson), true);
+      assert.equal(await store.finishAuthenticationTransaction(input.reference, 'PASSED', at(31), {}), false, 'final states never change');
+      assert.equal(await store.finishAuthenticationTransaction(randomUUID(), 'PASSED', at(31), {}), false);
+      const finished = await store.getAuthenticationTransaction(input.reference);
+      assert.ok(finished);
+      assert.deepEqual(
+        { ...finished, facemap: bytes(finished.facemap) },
+        { ...input, facemap: Buffer.alloc(0), state: 'FAILED', superseded: false, completedAt: at(30), result: resultJson },
+      );
+      assert.equal(await raw.readColumn('authentication_transactions', 'reference', input.reference, 'facemap_sealed'), null, 'no biometric data kept');
+    });
+
+    it('fails to open a facemap moved to another authentication transaction', async () => {
+      const client = await newClient();
+      const at = secondsAfter(Date.UTC(2034, 6, 4));
+      const [a, b] = [authenticationOf(client, unique('enrollment'), at(0)), authenticationOf(client, unique('enrollment'), at(0))];
+      for (const tx of [a, b]) await store.createAuthenticationTransaction(tx);
+      const sealed = await raw.readColumn('authentication_transactions', 'reference', a.reference, 'facemap_sealed');
+      assert.ok(Buffer.isBuffer(sealed));
+      await raw.writeColumn('authentication_transactions', 'reference', b.reference, 'facemap_sealed', sealed);
+      await assert.rejects(store.getAuthenticationTransaction(b.reference));
+    });
+
+    it('creates dossiers and processes, and updates only the fields given', async () => {
+      const client = await newClient();
+      const createdAt = new Date(Date.UTC(2034, 7, 1, 8, 30));
+      const dossier = { id: randomUUID(), clientId: client, metadata: { customer: 'c-1', tags: ['a', 'b'], nested: { n: 1.5 } }, createdAt };
+      assert.deepEqual(await store.createDossier(dossier), dossier);
+      assert.deepEqual(await store.getDossier(dossier.id), dossier);
+      assert.equal(await store.getDossier(randomUUID()), null);
+      await assert.rejects(store.createDossier({ ...dossier, metadata: {} }), StoreConflictError);
+      await assert.rejects(store.createDossier({ ...dossier, id: randomUUID(), clientId: randomUUID() }), /does not exist/);
+
+      const referenceImage = randomBytes(500);
+      const input = {
+        id: randomUUID(),
+        dossierId: dossier.id,
+        provider: 'facegate' as const,
+        status: 'pending' as const,
+        referenceImage,
+        livenessImage: null,
+        result: null,
+        createdAt,
+      };
+      const created = await store.createProcess(input);
+      type Images = { referenceImage: Uint8Array | null; livenessImage: Uint8Array | null };
+      const plain = <Process extends Images>(process: Process | null) =>
+        process && { ...process, referenceImage: bytes(process.referenceImage), livenessImage: bytes(process.livenessImage) };
+      assert.deepEqual(plain(created), plain({ ...input, updatedAt: createdAt }));
+      assert.deepEqual(plain(await store.getProcess(input.id)), plain(created));
+      assert.equal(await store.getProcess(randomUUID()), null);
+      await assertSealed('verification_processes', 'id', input.id, 'reference_image_sealed', referenceImage);
+      await assert.rejects(store.createProcess(input), StoreConflictError);
+      await assert.rejects(store.createProcess({ ...input, id: randomUUID(), dossierId: randomUUID() }), /does not exist/);
+
+      const livenessImage = randomBytes(300);
+      const t1 = new Date(createdAt.getTime() + 60_000);
+      const withLiveness = await store.updateProcess(input.id, { livenessImage, status: 'processing' }, t1);
+      const expected1 = { ...input, livenessImage, status: 'processing', updatedAt: t1 };
+      assert.deepEqual(plain(withLiveness), plain(expected1));
+      assert.deepEqual(plain(await store.getProcess(input.id)), plain(expected1));
+      await assertSealed('verification_processes', 'id', input.id, 'liveness_image_sealed', livenessImage);
+
+      const t2 = new Date(createdAt.getTime() + 120_000);
+      const expected2 = { ...expected1, status: 'accepted', result: resultJson, updatedAt: t2 };
+      assert.deepEqual(plain(await store.updateProcess(input.id, { status: 'accepted', result: resultJson }, t2)), plain(expected2));
+      const t3 = new Date(createdAt.getTime() + 180_000);
+      const expected3 = { ...expected2, referenceImage: null, updatedAt: t3 };
+      assert.deepEqual(plain(await store.updateProcess(input.id, { referenceImage: null }, t3)), plain(expected3), 'null clears');
+      assert.equal(await raw.readColumn('verification_processes', 'id', input.id, 'reference_image_sealed'), null);
+      const t4 = new Date(createdAt.getTime() + 240_000);
+      assert.deepEqual(plain(await store.updateProcess(input.id, {}, t4)), plain({ ...expected3, updatedAt: t4 }), 'nothing but updatedAt');
+      assert.deepEqual(plain(await store.getProcess(input.id)), plain({ ...expected3, updatedAt: t4 }));
+      assert.equal(await store.updateProcess(randomUUID(), { status: 'rejected' }, t4), null);
+    });
+
+    it('binds process images to their process and column, and deletes processes with their dossier', async () => {
+      const client = await newClient();
+      const createdAt = new Date(Date.UTC(2034, 7, 2));
+      const dossier = await store.createDossier({ id: randomUUID(), clientId: client, metadata: {}, createdAt });
+      const processOf = () => ({
+        id: randomUUID(),
+        dossierId: dossier.id,
+        provider: 'facegate' as const,
+        status: 'pending' as const,
+        referenceImage: randomBytes(64),
+        livenessImage: randomBytes(64),
+        result: null,
+        createdAt,
+      });
+      const [a, b] = [await store.createProcess(processOf()), await store.createProcess(processOf())];
+      const sealed = await raw.readColumn('verification_processes', 'id', a.id, 'reference_image_sealed');
+      assert.ok(Buffer.isBuffer(sealed));
+      await raw.writeColumn('verification_processes', 'id', a.id, 'liveness_image_sealed', sealed);
+      await assert.rejects(store.getProcess(a.id), 'the other column of the same process');
+      await raw.writeColumn('verification_processes', 'id', b.id, 'reference_image_sealed', sealed);
+      await assert.rejects(store.getProcess(b.id), 'the same column of another process');
+
+      await raw.deleteRows('dossiers', 'id', dossier.id);
+      assert.equal(await store.getDossier(dossier.id), null);
+      assert.equal(await store.getProcess(a.id), null, 'the foreign key cascades');
+      assert.equal(await store.getProcess(b.id), null);
     });
 
     it('reopens an existing database with its data', async () => {

@@ -11,7 +11,7 @@ import { after, before, describe, it, test } from 'node:test';
 import pg from 'pg';
 import { openStore } from '../src/store/open.js';
 import { openPostgresStore } from '../src/store/postgres.js';
-import { createTestSealer, storeSuite, type RawEnrollmentColumns, type SealedColumn } from './store-suite.js';
+import { createTestSealer, storeSuite, type RawEnrollmentColumns, type RawRows, type SealedColumn } from './store-suite.js';
 
 const baseUrl = process.env.FACEGATE_TEST_DATABASE_URL;
 const sealer = createTestSealer();
@@ -78,7 +78,7 @@ if (baseUrl === undefined || baseUrl === '') {
     await admin.end();
   });
 
-  const raw: RawEnrollmentColumns = {
+  const raw: RawEnrollmentColumns & RawRows = {
     async read(galleryName: string, userId: string, column: SealedColumn) {
       const result = await rawClient.query<{ value: Buffer | null }>(
         `SELECT ${column} AS value FROM enrollments WHERE gallery_name = $1 AND user_id = $2`,
@@ -92,6 +92,16 @@ if (baseUrl === undefined || baseUrl === '') {
         userId,
         Buffer.from(value),
       ]);
+    },
+    async readColumn(table: string, keyColumn: string, key: string, column: string) {
+      const result = await rawClient.query<{ value: unknown }>(`SELECT ${column} AS value FROM ${table} WHERE ${keyColumn} = $1`, [key]);
+      return result.rows[0]?.value;
+    },
+    async writeColumn(table: string, keyColumn: string, key: string, column: string, value: Uint8Array | null) {
+      await rawClient.query(`UPDATE ${table} SET ${column} = $2 WHERE ${keyColumn} = $1`, [key, value === null ? null : Buffer.from(value)]);
+    },
+    async deleteRows(table: string, keyColumn: string, key: string) {
+      await rawClient.query(`DELETE FROM ${table} WHERE ${keyColumn} = $1`, [key]);
     },
   };
 
@@ -109,6 +119,7 @@ if (baseUrl === undefined || baseUrl === '') {
         assert.deepEqual(versions.rows, [
           { version: 1, name: 'initial schema' },
           { version: 2, name: 'webhook deliveries' },
+          { version: 3, name: 'person-facing verifications' },
         ]);
         await check.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')");
       } finally {

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { openStore } from '../src/store/open.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
-import { createTestSealer, storeSuite, type RawEnrollmentColumns, type SealedColumn } from './store-suite.js';
+import { createTestSealer, storeSuite, type RawEnrollmentColumns, type RawRows, type SealedColumn } from './store-suite.js';
 
 const root = mkdtempSync(join(tmpdir(), 'facegate-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -24,7 +24,7 @@ function withDatabase<T>(file: string, use: (db: Database.Database) => T): T {
   }
 }
 
-const raw: RawEnrollmentColumns = {
+const raw: RawEnrollmentColumns & RawRows = {
   async read(galleryName: string, userId: string, column: SealedColumn) {
     return withDatabase(path, (db) => {
       const row = db
@@ -44,6 +44,23 @@ const raw: RawEnrollmentColumns = {
       );
     });
   },
+  async readColumn(table: string, keyColumn: string, key: string, column: string) {
+    return withDatabase(path, (db) => {
+      const row = db.prepare<[string], { value: unknown }>(`SELECT ${column} AS value FROM ${table} WHERE ${keyColumn} = ?`).get(key);
+      return row?.value;
+    });
+  },
+  async writeColumn(table: string, keyColumn: string, key: string, column: string, value: Uint8Array | null) {
+    withDatabase(path, (db) => {
+      db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${keyColumn} = ?`).run(value === null ? null : Buffer.from(value), key);
+    });
+  },
+  async deleteRows(table: string, keyColumn: string, key: string) {
+    withDatabase(path, (db) => {
+      db.pragma('foreign_keys = ON');
+      db.prepare(`DELETE FROM ${table} WHERE ${keyColumn} = ?`).run(key);
+    });
+  },
 };
 
 storeSuite('SQLite store', () => openSqliteStore({ path, sealer }), raw);
@@ -57,6 +74,7 @@ describe('SQLite specifics', () => {
       assert.deepEqual(db.prepare('SELECT version, name FROM schema_migrations').all(), [
         { version: 1, name: 'initial schema' },
         { version: 2, name: 'webhook deliveries' },
+        { version: 3, name: 'person-facing verifications' },
       ]);
     });
   });

@@ -28,6 +28,10 @@ Server and data (FACEGATE_DATA_DIR or DATABASE_URL select the same data a runnin
   keys list | keys revoke <id>
   galleries create --name G [--save-photo true|false] [--match-level L] [--liveness-level L|none]
   galleries list
+  clients create --name N [--gallery G] [--callback-url URL]
+                                         client for signed sessions (spec 004) and facemap authentication
+                                         (spec 003), printed once: {"client", "secret"}
+  clients list | clients revoke <client>
   blob <image> [--server URL] [--out FILE]
                                          encrypted capture blob for /api/v1/process and friends, made with the
                                          server's public key (from the data dir, or fetched from --server)

@@ -31,6 +31,8 @@ const { values: opts, positionals } = parseArgs({
     'match-level': { type: 'string' },
     'liveness-level': { type: 'string' },
     server: { type: 'string' },
+    gallery: { type: 'string' },
+    'callback-url': { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },

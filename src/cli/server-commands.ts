@@ -6,6 +6,7 @@ import { createCaptureBlob } from '../crypto/capture-blob.js';
 import { sniffFormat } from '../engine/decode.js';
 import { openData, startServer } from '../server.js';
 import { createApiKey } from '../services/api-keys.js';
+import { createClient } from '../services/clients.js';
 import { createGallery } from '../services/galleries.js';
 import type { Store } from '../store/types.js';
 
@@ -60,6 +61,21 @@ export function serverCommands(io: CommandIo): Record<string, (args: string[]) =
           if (!(await store.revokeApiKey(id))) throw new FacegateError('ERROR_KEY_NOT_FOUND', `no active API key with id ${id}`);
           io.print({ id, revoked: true });
         } else io.fail('usage: facegate keys create|list|revoke');
+      });
+    },
+
+    async clients([action, id]) {
+      await withStore(async (store) => {
+        if (action === 'create') {
+          const name = str(io.opts.name) ?? io.fail('clients create needs --name');
+          const { client, secret } = await createClient(store, { name, galleryName: str(io.opts.gallery), callbackUrl: str(io.opts['callback-url']) });
+          io.print({ client: client.id, secret, name: client.name, gallery: client.galleryName, callbackUrl: client.callbackUrl });
+        } else if (action === 'list') io.print(await store.listClients());
+        else if (action === 'revoke') {
+          if (!id) io.fail('usage: facegate clients revoke <client>');
+          if (!(await store.revokeClient(id))) throw new FacegateError('ERROR_NOT_FOUND', `no active client ${id}`);
+          io.print({ client: id, revoked: true });
+        } else io.fail('usage: facegate clients create --name N [--gallery G] [--callback-url URL] | clients list | clients revoke <client>');
       });
     },
 

@@ -19,6 +19,7 @@ export const PERMISSIONS = {
   'backoffice:capture': 'Backoffice capture analysis',
   'backoffice:photo': 'Backoffice retrieval of an enrollment photo',
   'backoffice:log-session': 'Backoffice transaction log',
+  'backoffice:facemap': 'Backoffice export of an enrollment as a client-held facemap (spec 003)',
   'api:process': 'POST /api/v1/process',
   'api:match': 'POST /api/v1/matchWithSelfie and /api/v1/matchWithPictureId',
   'api:verify': 'POST /api/v1/verifyWithPictureId',
@@ -27,6 +28,7 @@ export const PERMISSIONS = {
   'admin:keys': 'create, list and revoke API keys',
   'admin:galleries': 'create, list, change and delete galleries',
   'admin:webhooks': 'read the webhook delivery log',
+  'admin:clients': 'create, list and revoke verification clients (HMAC and Basic-auth credentials)',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;

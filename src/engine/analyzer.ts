@@ -4,6 +4,7 @@
  */
 import { orderFaces } from '../core/face-selection.js';
 import type { Box, Point } from '../core/geometry.js';
+import { meanLuma } from '../core/image.js';
 import { assessQuality, type QualityAssessment } from '../core/quality.js';
 import { decodeImage, type ImageFormat } from './decode.js';
 import type { DetectedFace } from '../core/face-selection.js';
@@ -36,6 +37,8 @@ export interface ImageAnalysis {
   height: number;
   format: ImageFormat;
   sourceChannels: number;
+  /** Mean luma (0-255) of the primary face, or of the frame without one: live guidance says "too dark" / "too bright" from it. */
+  brightness: number;
   /** Faces that count (see `significantFaces`), the primary one first. */
   faces: DetectedFace[];
   multipleFaces: boolean;
@@ -78,9 +81,11 @@ export class FaceAnalyzer {
   async analyze(bytes: Uint8Array, options: AnalyzeOptions): Promise<ImageAnalysis> {
     const { image, format, sourceChannels } = await decodeImage(bytes);
     const faces = orderFaces(await this.detector.detect(image), image.width, image.height);
-    const base = { width: image.width, height: image.height, format, sourceChannels, faces, multipleFaces: faces.length > 1 };
+    const box = faces[0]?.box;
+    const brightness = meanLuma(image, box ? { x: box.x1, y: box.y1, width: box.x2 - box.x1, height: box.y2 - box.y1 } : undefined);
+    const base = { width: image.width, height: image.height, format, sourceChannels, brightness, faces, multipleFaces: faces.length > 1 };
     if (faces.length === 0) return { ...base, primary: null };
-    const { box, score } = faces[0];
+    const { score } = faces[0];
     const landmarks = await this.landmarks.predict(image, box);
     const primary: PrimaryFace = { box, score, landmarks: fivePointsFrom68(landmarks) };
     if (options.template) primary.template = await this.embedder.embed(image, primary.landmarks);

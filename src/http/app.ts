@@ -17,6 +17,9 @@ import type { AppDeps } from './context.js';
 import { sendError, toFacegateError } from './errors.js';
 import { registerHooks } from './hooks.js';
 import { adminRoutes } from './routes/admin.js';
+import { authenticationRoutes } from './routes/authentication.js';
+import { captureAssetRoutes, loadSdkAssets } from './routes/capture-assets.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { contextRoutes } from './routes/context.js';
 import { engineRoutes } from './routes/engine.js';
 import { ErrorBody } from './schemas.js';
@@ -94,6 +97,10 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
   await app.register(contextRoutes(deps, 'sdk'));
   await app.register(contextRoutes(deps, 'backoffice'));
   await app.register(adminRoutes(deps));
+  const sessions = { engine: deps.engine, store: deps.store, keys: deps.keys, webhooks: deps.webhooks, livenessLevel: deps.config.defaultLivenessLevel, sessionLifetimeMs: deps.config.sessionLifetimeMs };
+  await app.register(sessionRoutes(deps, sessions));
+  await app.register(authenticationRoutes(deps, sessions));
+  await app.register(captureAssetRoutes(deps, await loadSdkAssets()));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -8,6 +8,7 @@ import type { ApiKeyAuthenticator } from '../services/api-keys.js';
 import type { CallFacts } from '../services/enrollment.js';
 import type { GalleryIndexes } from '../services/gallery-indexes.js';
 import type { ApiKeyRecord, Store, TransactionRecord } from '../store/types.js';
+import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 
 export interface AppDeps {
   config: ServerConfig;
@@ -16,6 +17,7 @@ export interface AppDeps {
   keys: ServerKeys;
   indexes: GalleryIndexes;
   authenticator: ApiKeyAuthenticator;
+  webhooks: WebhookDispatcher;
   templateEncryptionKey?: KeyObject;
 }
 

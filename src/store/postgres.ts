@@ -41,6 +41,35 @@ import {
   type WebhookDeliveryRow,
   type WebhookDeliveryRowWithSecret,
 } from './rows.js';
+import { postgresVerificationSql as verificationSql } from './migrations/postgres-verification-statements.js';
+import {
+  AUTHENTICATION_TRANSACTION_COLUMNS,
+  CAPTURE_SESSION_COLUMNS,
+  DOSSIER_COLUMNS,
+  VERIFICATION_CLIENT_COLUMNS,
+  VERIFICATION_PROCESS_COLUMNS,
+  jsonText,
+  newAuthenticationTransactionRow,
+  newCaptureSessionRow,
+  newDossierRow,
+  newVerificationClientRow,
+  newVerificationProcessRow,
+  processUpdate,
+  toAuthenticationTransaction,
+  toCaptureSession,
+  toDossier,
+  toVerificationClient,
+  toVerificationClientWithSecret,
+  toVerificationProcess,
+  writtenAuthenticationTransaction,
+  writtenVerificationProcess,
+  type AuthenticationTransactionRow,
+  type CaptureSessionRow,
+  type DossierRow,
+  type VerificationClientRow,
+  type VerificationClientRowWithSecret,
+  type VerificationProcessRow,
+} from './verification-rows.js';
 import { StoreConflictError } from './types.js';
 import type {
   ApiKeyRecord,
@@ -63,6 +92,17 @@ import type {
   WebhookDeliveryQuery,
   WebhookDeliveryWithLog,
 } from './types.js';
+import type { AuthState, SessionState } from '../core/verification-states.js';
+import type {
+  AuthenticationTransaction,
+  CaptureSession,
+  Dossier,
+  NewAuthenticationTransaction,
+  NewCaptureSession,
+  NewVerificationClient,
+  VerificationClient,
+  VerificationProcess,
+} from './verification-types.js';
 
 /** An unreachable server fails the open after this long instead of hanging. */
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -172,7 +212,8 @@ class PostgresStore implements Store {
   }
 
   /**
-   * An INSERT whose unique violation becomes StoreConflictError. Inside a
+   * An INSERT whose unique violation becomes StoreConflictError (and a foreign
+   * key violation the `missingParent` error, when given). Inside a
    * transaction it runs under a savepoint so that, as in SQLite, the
    * transaction stays usable after the conflict.
    */
@@ -180,7 +221,7 @@ class PostgresStore implements Store {
     text: string,
     values: unknown[],
     duplicate: string,
-    galleryName?: string,
+    missingParent?: string,
   ): Promise<Row> {
     try {
       const result =
@@ -191,8 +232,8 @@ class PostgresStore implements Store {
     } catch (error) {
       const code = databaseErrorCode(error);
       if (code === UNIQUE_VIOLATION) throw new StoreConflictError(duplicate);
-      if (code === FOREIGN_KEY_VIOLATION && galleryName !== undefined) {
-        throw new Error(`gallery ${galleryName} does not exist`, { cause: error });
+      if (code === FOREIGN_KEY_VIOLATION && missingParent !== undefined) {
+        throw new Error(missingParent, { cause: error });
       }
       throw error;
     }
@@ -261,7 +302,7 @@ class PostgresStore implements Store {
       sql.insertEnrollment,
       this.enrollmentValues(enrollment),
       `enrollment ${enrollment.userId} already exists in gallery ${enrollment.galleryName}`,
-      enrollment.galleryName,
+      `gallery ${enrollment.galleryName} does not exist`,
     );
     return writtenEnrollment(enrollment, times);
   }
@@ -376,8 +417,184 @@ class PostgresStore implements Store {
     return (await this.query<WebhookDeliveryRow>(text, [...values, webhookDeliveryLimit(query)])).map(toWebhookDelivery);
   }
 
+  async createClient(client: NewVerificationClient): Promise<VerificationClient> {
+    const row = newVerificationClientRow(this.sealer, client, new Date());
+    const inserted = await this.insert<VerificationClientRow>(
+      verificationSql.insertClient,
+      [...VERIFICATION_CLIENT_COLUMNS.map((column) => row[column]), row.secret_sealed],
+      `verification client ${client.id} already exists`,
+    );
+    return toVerificationClient(inserted);
+  }
+
+  async getClientWithSecret(id: string): Promise<(VerificationClient & { secret: string }) | null> {
+    const [row] = await this.query<VerificationClientRowWithSecret>(verificationSql.getClientWithSecret, [id]);
+    return row === undefined ? null : toVerificationClientWithSecret(this.sealer, row);
+  }
+
+  async listClients(): Promise<VerificationClient[]> {
+    return (await this.query<VerificationClientRow>(verificationSql.listClients, [])).map(toVerificationClient);
+  }
+
+  async revokeClient(id: string): Promise<boolean> {
+    return (await this.command(verificationSql.revokeClient, [id, new Date()])) > 0;
+  }
+
+  async rememberSignature(clientId: string, signature: string, at: Date, forgetBefore: Date): Promise<boolean> {
+    // Pruning first lets a signature older than forgetBefore be used again; both writes commit together.
+    return this.atomically(async (tx) => {
+      await tx.command(verificationSql.pruneSignatures, [forgetBefore]);
+      const inserted = await parentMustExist(
+        tx.command(verificationSql.insertSignature, [clientId, signature, at]),
+        `verification client ${clientId} does not exist`,
+      );
+      return inserted > 0;
+    });
+  }
+
+  async createCaptureSession(session: NewCaptureSession): Promise<CaptureSession> {
+    const row = newCaptureSessionRow(session);
+    const inserted = await this.insert<CaptureSessionRow>(
+      verificationSql.insertCaptureSession,
+      [...CAPTURE_SESSION_COLUMNS.map((column) => row[column]), row.token_hash],
+      `capture session ${session.id} (or one with the same token hash) already exists`,
+      `verification client ${session.clientId} does not exist`,
+    );
+    return toCaptureSession(inserted);
+  }
+
+  async getCaptureSession(id: string): Promise<CaptureSession | null> {
+    const [row] = await this.query<CaptureSessionRow>(verificationSql.getCaptureSession, [id]);
+    return row === undefined ? null : toCaptureSession(row);
+  }
+
+  async getCaptureSessionByTokenHash(tokenHash: string): Promise<CaptureSession | null> {
+    const [row] = await this.query<CaptureSessionRow>(verificationSql.getCaptureSessionByTokenHash, [tokenHash]);
+    return row === undefined ? null : toCaptureSession(row);
+  }
+
+  async updateCaptureSession(
+    id: string,
+    fromStates: SessionState[],
+    change: { state: SessionState; completedAt?: Date; result?: Record<string, unknown> },
+  ): Promise<boolean> {
+    const values = [id, fromStates, change.state, change.completedAt ?? null, jsonText(change.result)];
+    return (await this.command(verificationSql.updateCaptureSession, values)) > 0;
+  }
+
+  async createAuthenticationTransaction(
+    tx: NewAuthenticationTransaction,
+  ): Promise<{ transaction: AuthenticationTransaction; superseded: number }> {
+    const row = newAuthenticationTransactionRow(this.sealer, tx);
+    // A conflict on insert rolls the supersession back with it.
+    const superseded = await this.atomically(async (db) => {
+      await db.query(verificationSql.lockEnrollmentReference, [
+        JSON.stringify(['authentication_transactions', tx.clientId, tx.enrollmentReference]),
+      ]);
+      const count = await db.command(verificationSql.supersedeAuthenticationTransactions, [tx.clientId, tx.enrollmentReference]);
+      await db.insert(
+        verificationSql.insertAuthenticationTransaction,
+        AUTHENTICATION_TRANSACTION_COLUMNS.map((column) => row[column]),
+        `authentication transaction ${tx.reference} already exists`,
+        `verification client ${tx.clientId} does not exist`,
+      );
+      return count;
+    });
+    return { transaction: writtenAuthenticationTransaction(tx), superseded };
+  }
+
+  async getAuthenticationTransaction(reference: string): Promise<AuthenticationTransaction | null> {
+    const [row] = await this.query<AuthenticationTransactionRow>(verificationSql.getAuthenticationTransaction, [reference]);
+    return row === undefined ? null : toAuthenticationTransaction(this.sealer, row);
+  }
+
+  async finishAuthenticationTransaction(
+    reference: string,
+    state: Exclude<AuthState, 'PENDING'>,
+    completedAt: Date,
+    result: Record<string, unknown>,
+  ): Promise<boolean> {
+    const values = [reference, state, completedAt, jsonText(result)];
+    return (await this.command(verificationSql.finishAuthenticationTransaction, values)) > 0;
+  }
+
+  async createDossier(dossier: Dossier): Promise<Dossier> {
+    const row = newDossierRow(dossier);
+    const inserted = await this.insert<DossierRow>(
+      verificationSql.insertDossier,
+      DOSSIER_COLUMNS.map((column) => row[column]),
+      `dossier ${dossier.id} already exists`,
+      `verification client ${dossier.clientId} does not exist`,
+    );
+    return toDossier(inserted);
+  }
+
+  async getDossier(id: string): Promise<Dossier | null> {
+    const [row] = await this.query<DossierRow>(verificationSql.getDossier, [id]);
+    return row === undefined ? null : toDossier(row);
+  }
+
+  async createProcess(process: Omit<VerificationProcess, 'updatedAt'>): Promise<VerificationProcess> {
+    const row = newVerificationProcessRow(this.sealer, process);
+    await this.insert(
+      verificationSql.insertProcess,
+      VERIFICATION_PROCESS_COLUMNS.map((column) => row[column]),
+      `process ${process.id} already exists`,
+      `dossier ${process.dossierId} does not exist`,
+    );
+    return writtenVerificationProcess(process, row);
+  }
+
+  async getProcess(id: string): Promise<VerificationProcess | null> {
+    const [row] = await this.query<VerificationProcessRow>(verificationSql.getProcess, [id]);
+    return row === undefined ? null : toVerificationProcess(this.sealer, row);
+  }
+
+  async updateProcess(
+    id: string,
+    change: Partial<Pick<VerificationProcess, 'status' | 'referenceImage' | 'livenessImage' | 'result'>>,
+    at: Date,
+  ): Promise<VerificationProcess | null> {
+    const update = processUpdate(this.sealer, id, change, at);
+    const [row] = await this.query<VerificationProcessRow>(verificationSql.updateProcess, [
+      update.id,
+      update.set_status,
+      update.status,
+      update.set_reference_image,
+      update.reference_image_sealed,
+      update.set_liveness_image,
+      update.liveness_image_sealed,
+      update.set_result,
+      update.result,
+      update.updated_at,
+    ]);
+    return row === undefined ? null : toVerificationProcess(this.sealer, row);
+  }
+
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
     return this.withTransaction(work);
+  }
+
+  /**
+   * Runs `work` as one unit: in a transaction of its own, or, inside an open
+   * one, under a savepoint, so that a failure undoes all of `work` and leaves the
+   * open transaction usable (as SQLite's nested better-sqlite3 transactions do).
+   */
+  private async atomically<T>(work: (store: PostgresStore) => Promise<T>): Promise<T> {
+    const held = this.held;
+    if (held === null) return this.withTransaction(work);
+    await held.run((client) => client.query('SAVEPOINT facegate_atomic'));
+    try {
+      const result = await work(this);
+      await held.run((client) => client.query('RELEASE SAVEPOINT facegate_atomic'));
+      return result;
+    } catch (error) {
+      await held.run(async (client) => {
+        await client.query('ROLLBACK TO SAVEPOINT facegate_atomic');
+        await client.query('RELEASE SAVEPOINT facegate_atomic');
+      });
+      throw error;
+    }
   }
 
   /** Inside a transaction, runs `work` inline on it; otherwise in a new one on a connection of its own. */
@@ -408,6 +625,16 @@ class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.held !== null) throw new Error('close() the outer store, not the one passed to transaction()');
     await this.pool.end();
+  }
+}
+
+/** Turns the foreign key violation of a write into a clear error naming the missing parent row. */
+async function parentMustExist<T>(write: Promise<T>, missingParent: string): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (databaseErrorCode(error) === FOREIGN_KEY_VIOLATION) throw new Error(missingParent, { cause: error });
+    throw error;
   }
 }
 

@@ -43,6 +43,33 @@ import {
   writtenEnrollment,
   type Condition,
 } from './rows.js';
+import {
+  fromAuthenticationTransactionRow,
+  fromCaptureSessionRow,
+  fromClientRow,
+  fromDossierRow,
+  fromProcessRow,
+  sqliteValues,
+  sqliteVerificationStatements,
+  type SqliteVerificationStatements,
+} from './migrations/sqlite-verification-statements.js';
+import {
+  jsonText,
+  newAuthenticationTransactionRow,
+  newCaptureSessionRow,
+  newDossierRow,
+  newVerificationClientRow,
+  newVerificationProcessRow,
+  processUpdate,
+  toAuthenticationTransaction,
+  toCaptureSession,
+  toDossier,
+  toVerificationClient,
+  toVerificationClientWithSecret,
+  toVerificationProcess,
+  writtenAuthenticationTransaction,
+  writtenVerificationProcess,
+} from './verification-rows.js';
 import { StoreConflictError } from './types.js';
 import type {
   ApiKeyRecord,
@@ -65,6 +92,17 @@ import type {
   WebhookDeliveryQuery,
   WebhookDeliveryWithLog,
 } from './types.js';
+import type { AuthState, SessionState } from '../core/verification-states.js';
+import type {
+  AuthenticationTransaction,
+  CaptureSession,
+  Dossier,
+  NewAuthenticationTransaction,
+  NewCaptureSession,
+  NewVerificationClient,
+  VerificationClient,
+  VerificationProcess,
+} from './verification-types.js';
 
 /** How long a write waits for another process holding the database's write lock. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -109,6 +147,7 @@ class Connection {
   /** The transaction whose `work` is running in the current async context, if any. */
   readonly activeTransaction = new AsyncLocalStorage<TransactionScope>();
   readonly statements: SqliteStatements;
+  readonly verification: SqliteVerificationStatements;
   readonly transactionQueries: ListingStatements<SqliteTransactionRow>;
   readonly webhookDeliveryQueries: ListingStatements<SqliteWebhookDeliveryRow>;
 
@@ -117,6 +156,7 @@ class Connection {
     readonly sealer: Sealer,
   ) {
     this.statements = sqliteStatements(db);
+    this.verification = sqliteVerificationStatements(db);
     this.transactionQueries = new ListingStatements(db);
     this.webhookDeliveryQueries = new ListingStatements(db);
   }
@@ -131,8 +171,8 @@ function whereClause(conditions: Condition[]): { where: string; values: (string 
   };
 }
 
-/** Turns the unique violation of an insert into StoreConflictError, and a missing parent gallery into a clear error. */
-function insertOrConflict<T>(insert: () => T, duplicate: string, galleryName?: string): T {
+/** Turns the unique violation of an insert into StoreConflictError, and a missing parent row into a clear error. */
+function insertOrConflict<T>(insert: () => T, duplicate: string, missingParent?: string): T {
   try {
     return insert();
   } catch (error) {
@@ -140,9 +180,21 @@ function insertOrConflict<T>(insert: () => T, duplicate: string, galleryName?: s
       if (error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new StoreConflictError(duplicate);
       }
-      if (error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY' && galleryName !== undefined) {
-        throw new Error(`gallery ${galleryName} does not exist`, { cause: error });
+      if (error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY' && missingParent !== undefined) {
+        throw new Error(missingParent, { cause: error });
       }
+    }
+    throw error;
+  }
+}
+
+/** Turns the foreign key violation of a write into a clear error naming the missing parent row. */
+function parentMustExist<T>(write: () => T, missingParent: string): T {
+  try {
+    return write();
+  } catch (error) {
+    if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+      throw new Error(missingParent, { cause: error });
     }
     throw error;
   }
@@ -262,7 +314,7 @@ class SqliteStore implements Store {
       const row = insertOrConflict(
         () => this.connection.statements.insertEnrollment.get(this.enrollmentParameters(enrollment)),
         `enrollment ${enrollment.userId} already exists in gallery ${enrollment.galleryName}`,
-        enrollment.galleryName,
+        `gallery ${enrollment.galleryName} does not exist`,
       );
       return writtenEnrollment(enrollment, enrollmentTimes(returned(row)));
     });
@@ -400,6 +452,187 @@ class SqliteStore implements Store {
         .get(sql)
         .all(...values, webhookDeliveryLimit(query))
         .map(fromWebhookDeliveryRow);
+    });
+  }
+
+  createClient(client: NewVerificationClient): Promise<VerificationClient> {
+    return this.run(() => {
+      const row = newVerificationClientRow(this.connection.sealer, client, new Date());
+      const inserted = insertOrConflict(
+        () => this.connection.verification.insertClient.get(sqliteValues(row)),
+        `verification client ${client.id} already exists`,
+      );
+      return toVerificationClient(fromClientRow(returned(inserted)));
+    });
+  }
+
+  getClientWithSecret(id: string): Promise<(VerificationClient & { secret: string }) | null> {
+    return this.run(() => {
+      const row = this.connection.verification.getClientWithSecret.get(id);
+      return row === undefined ? null : toVerificationClientWithSecret(this.connection.sealer, fromClientRow(row));
+    });
+  }
+
+  listClients(): Promise<VerificationClient[]> {
+    return this.run(() => this.connection.verification.listClients.all().map((row) => toVerificationClient(fromClientRow(row))));
+  }
+
+  revokeClient(id: string): Promise<boolean> {
+    return this.run(() => this.connection.verification.revokeClient.run(Date.now(), id).changes > 0);
+  }
+
+  rememberSignature(clientId: string, signature: string, at: Date, forgetBefore: Date): Promise<boolean> {
+    return this.run(() => {
+      const { db, verification } = this.connection;
+      // Pruning first lets a signature older than forgetBefore be used again; both writes commit together.
+      const remember = db.transaction((): boolean => {
+        verification.pruneSignatures.run(forgetBefore.getTime());
+        const values = { client_id: clientId, signature, seen_at: at.getTime() };
+        const inserted = parentMustExist(
+          () => verification.insertSignature.run(values),
+          `verification client ${clientId} does not exist`,
+        );
+        return inserted.changes > 0;
+      });
+      return remember.immediate();
+    });
+  }
+
+  createCaptureSession(session: NewCaptureSession): Promise<CaptureSession> {
+    return this.run(() => {
+      const row = newCaptureSessionRow(session);
+      const inserted = insertOrConflict(
+        () => this.connection.verification.insertCaptureSession.get(sqliteValues(row)),
+        `capture session ${session.id} (or one with the same token hash) already exists`,
+        `verification client ${session.clientId} does not exist`,
+      );
+      return toCaptureSession(fromCaptureSessionRow(returned(inserted)));
+    });
+  }
+
+  getCaptureSession(id: string): Promise<CaptureSession | null> {
+    return this.run(() => {
+      const row = this.connection.verification.getCaptureSession.get(id);
+      return row === undefined ? null : toCaptureSession(fromCaptureSessionRow(row));
+    });
+  }
+
+  getCaptureSessionByTokenHash(tokenHash: string): Promise<CaptureSession | null> {
+    return this.run(() => {
+      const row = this.connection.verification.getCaptureSessionByTokenHash.get(tokenHash);
+      return row === undefined ? null : toCaptureSession(fromCaptureSessionRow(row));
+    });
+  }
+
+  updateCaptureSession(
+    id: string,
+    fromStates: SessionState[],
+    change: { state: SessionState; completedAt?: Date; result?: Record<string, unknown> },
+  ): Promise<boolean> {
+    return this.run(
+      () =>
+        this.connection.verification.updateCaptureSession.run({
+          id,
+          from_states: JSON.stringify(fromStates),
+          state: change.state,
+          completed_at: change.completedAt?.getTime() ?? null,
+          result: jsonText(change.result),
+        }).changes > 0,
+    );
+  }
+
+  createAuthenticationTransaction(
+    tx: NewAuthenticationTransaction,
+  ): Promise<{ transaction: AuthenticationTransaction; superseded: number }> {
+    return this.run(() => {
+      const { db, sealer, verification } = this.connection;
+      const row = newAuthenticationTransactionRow(sealer, tx);
+      // IMMEDIATE: the write lock is taken before the supersession reads, so another process cannot slip a transaction
+      // for the same enrollment reference in between. A conflict on insert rolls the supersession back.
+      const create = db.transaction((): number => {
+        const superseded = verification.supersedeAuthenticationTransactions.run(tx.clientId, tx.enrollmentReference).changes;
+        insertOrConflict(
+          () => verification.insertAuthenticationTransaction.run(sqliteValues(row)),
+          `authentication transaction ${tx.reference} already exists`,
+          `verification client ${tx.clientId} does not exist`,
+        );
+        return superseded;
+      });
+      const superseded = create.immediate();
+      return { transaction: writtenAuthenticationTransaction(tx), superseded };
+    });
+  }
+
+  getAuthenticationTransaction(reference: string): Promise<AuthenticationTransaction | null> {
+    return this.run(() => {
+      const row = this.connection.verification.getAuthenticationTransaction.get(reference);
+      return row === undefined ? null : toAuthenticationTransaction(this.connection.sealer, fromAuthenticationTransactionRow(row));
+    });
+  }
+
+  finishAuthenticationTransaction(
+    reference: string,
+    state: Exclude<AuthState, 'PENDING'>,
+    completedAt: Date,
+    result: Record<string, unknown>,
+  ): Promise<boolean> {
+    return this.run(
+      () =>
+        this.connection.verification.finishAuthenticationTransaction.run({
+          reference,
+          state,
+          completed_at: completedAt.getTime(),
+          result: jsonText(result),
+        }).changes > 0,
+    );
+  }
+
+  createDossier(dossier: Dossier): Promise<Dossier> {
+    return this.run(() => {
+      const inserted = insertOrConflict(
+        () => this.connection.verification.insertDossier.get(sqliteValues(newDossierRow(dossier))),
+        `dossier ${dossier.id} already exists`,
+        `verification client ${dossier.clientId} does not exist`,
+      );
+      return toDossier(fromDossierRow(returned(inserted)));
+    });
+  }
+
+  getDossier(id: string): Promise<Dossier | null> {
+    return this.run(() => {
+      const row = this.connection.verification.getDossier.get(id);
+      return row === undefined ? null : toDossier(fromDossierRow(row));
+    });
+  }
+
+  createProcess(process: Omit<VerificationProcess, 'updatedAt'>): Promise<VerificationProcess> {
+    return this.run(() => {
+      const row = newVerificationProcessRow(this.connection.sealer, process);
+      insertOrConflict(
+        () => this.connection.verification.insertProcess.run(sqliteValues(row)),
+        `process ${process.id} already exists`,
+        `dossier ${process.dossierId} does not exist`,
+      );
+      return writtenVerificationProcess(process, row);
+    });
+  }
+
+  getProcess(id: string): Promise<VerificationProcess | null> {
+    return this.run(() => {
+      const row = this.connection.verification.getProcess.get(id);
+      return row === undefined ? null : toVerificationProcess(this.connection.sealer, fromProcessRow(row));
+    });
+  }
+
+  updateProcess(
+    id: string,
+    change: Partial<Pick<VerificationProcess, 'status' | 'referenceImage' | 'livenessImage' | 'result'>>,
+    at: Date,
+  ): Promise<VerificationProcess | null> {
+    return this.run(() => {
+      const update = processUpdate(this.connection.sealer, id, change, at);
+      const row = this.connection.verification.updateProcess.get(sqliteValues(update));
+      return row === undefined ? null : toVerificationProcess(this.connection.sealer, fromProcessRow(row));
     });
   }
 

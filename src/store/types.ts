@@ -5,6 +5,8 @@
  * bound to their row, so nothing biometric is ever written in clear.
  */
 
+import type { VerificationStore } from './verification-types.js';
+
 export type Context = 'sdk' | 'backoffice';
 
 export interface ApiKeyRecord {
@@ -165,7 +167,7 @@ export interface WebhookDeliveryQuery {
   limit?: number;
 }
 
-export interface Store {
+export interface Store extends VerificationStore {
   readonly kind: 'sqlite' | 'postgres';
 
   createApiKey(key: NewApiKey): Promise<ApiKeyRecord>;

@@ -6,6 +6,8 @@ import { FacegateError } from '../../core/errors.js';
 import { createApiKey } from '../../services/api-keys.js';
 import { createGallery, deleteGallery, requireGallery, updateGallery } from '../../services/galleries.js';
 import type { ApiKeyRecord, Gallery } from '../../store/types.js';
+import type { VerificationClient } from '../../store/verification-types.js';
+import { createClient } from '../../services/clients.js';
 import type { AppDeps } from '../context.js';
 import { LivenessLevelSchema, LooseObject, MatchLevelSchema, errorResponses } from '../schemas.js';
 
@@ -45,6 +47,30 @@ export function adminRoutes(deps: AppDeps) {
         if (!(await deps.store.revokeApiKey(request.params.id))) throw new FacegateError('ERROR_KEY_NOT_FOUND', `no active API key with id ${request.params.id}`);
         deps.authenticator.forget();
         return { id: request.params.id, revoked: true };
+      },
+    });
+
+    const clientTags = ['admin: verification clients'];
+    const clientJson = (c: VerificationClient) => ({ client: c.id, name: c.name, gallery: c.galleryName, callbackUrl: c.callbackUrl, createdAt: c.createdAt.toISOString(), revokedAt: c.revokedAt?.toISOString() ?? null });
+    app.post('/admin/v1/clients', {
+      config: { permission: 'admin:clients', audit: { action: 'client', context: 'admin' } },
+      schema: { tags: clientTags, security, summary: 'Create a client for signed sessions (spec 004) and facemap authentication (spec 003); the secret is shown once', body: Type.Object({ name: Type.String({ minLength: 1 }), gallery: Type.Optional(Type.String()), callbackUrl: Type.Optional(Type.String()) }), response: ok },
+      handler: async (request) => {
+        const { client, secret } = await createClient(deps.store, { name: request.body.name, galleryName: request.body.gallery, callbackUrl: request.body.callbackUrl });
+        return { ...clientJson(client), secret };
+      },
+    });
+    app.get('/admin/v1/clients', {
+      config: { permission: 'admin:clients' },
+      schema: { tags: clientTags, security, summary: 'List clients (never their secrets)', response: ok },
+      handler: async () => ({ clients: (await deps.store.listClients()).map(clientJson) }),
+    });
+    app.delete('/admin/v1/clients/:id', {
+      config: { permission: 'admin:clients', audit: { action: 'client', context: 'admin' } },
+      schema: { tags: clientTags, security, summary: 'Revoke a client', params: Type.Object({ id: Type.String() }), response: ok },
+      handler: async (request) => {
+        if (!(await deps.store.revokeClient(request.params.id))) throw new FacegateError('ERROR_NOT_FOUND', `no active client ${request.params.id}`);
+        return { client: request.params.id, revoked: true };
       },
     });
 

@@ -104,6 +104,89 @@ CREATE TABLE webhook_attempts (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'person-facing verifications',
+    sql: `
+CREATE TABLE verification_clients (
+  id            text COLLATE "C" PRIMARY KEY,
+  name          text NOT NULL,
+  secret_sealed bytea NOT NULL,
+  -- No foreign key: deleting a gallery must not silently turn its clients into liveness-only ones.
+  gallery_name  text COLLATE "C",
+  callback_url  text,
+  created_at    timestamptz NOT NULL,
+  revoked_at    timestamptz
+);
+
+CREATE TABLE signed_request_nonces (
+  client_id text COLLATE "C" NOT NULL REFERENCES verification_clients (id) ON DELETE CASCADE,
+  signature text COLLATE "C" NOT NULL,
+  seen_at   timestamptz NOT NULL,
+  PRIMARY KEY (client_id, signature)
+);
+
+CREATE INDEX signed_request_nonces_by_time ON signed_request_nonces (seen_at);
+
+CREATE TABLE capture_sessions (
+  id           text COLLATE "C" PRIMARY KEY,
+  client_id    text COLLATE "C" NOT NULL REFERENCES verification_clients (id),
+  token_hash   text COLLATE "C" NOT NULL UNIQUE,
+  kind         text NOT NULL CHECK (kind IN ('session', 'authentication', 'process')),
+  subject_ref  text,
+  country      text,
+  state        text NOT NULL CHECK (state IN ('created', 'in_progress', 'completed', 'failed', 'expired')),
+  created_at   timestamptz NOT NULL,
+  expires_at   timestamptz NOT NULL,
+  completed_at timestamptz,
+  result       text CHECK (result IS NULL OR json_typeof(result::json) = 'object')
+);
+
+CREATE TABLE authentication_transactions (
+  reference            text COLLATE "C" PRIMARY KEY,
+  client_id            text COLLATE "C" NOT NULL REFERENCES verification_clients (id),
+  enrollment_reference text COLLATE "C" NOT NULL,
+  user_reference       text,
+  facemap_sealed       bytea,
+  callback_url         text,
+  success_url          text,
+  error_url            text,
+  locale               text,
+  state                text NOT NULL CHECK (state IN ('PENDING', 'PASSED', 'FAILED', 'INVALID', 'EXPIRED')),
+  superseded           boolean NOT NULL,
+  created_at           timestamptz NOT NULL,
+  expires_at           timestamptz NOT NULL,
+  completed_at         timestamptz,
+  result               text CHECK (result IS NULL OR json_typeof(result::json) = 'object'),
+  -- The facemap is kept only while the transaction can still complete: erased when it is finished or superseded.
+  CONSTRAINT facemap_only_while_open CHECK (facemap_sealed IS NULL OR (state = 'PENDING' AND NOT superseded))
+);
+
+CREATE INDEX authentication_transactions_by_enrollment
+  ON authentication_transactions (client_id, enrollment_reference, created_at);
+
+CREATE TABLE dossiers (
+  id         text COLLATE "C" PRIMARY KEY,
+  client_id  text COLLATE "C" NOT NULL REFERENCES verification_clients (id),
+  metadata   text NOT NULL CHECK (json_typeof(metadata::json) = 'object'),
+  created_at timestamptz NOT NULL
+);
+
+CREATE TABLE verification_processes (
+  id                     text COLLATE "C" PRIMARY KEY,
+  dossier_id             text COLLATE "C" NOT NULL REFERENCES dossiers (id) ON DELETE CASCADE,
+  provider               text NOT NULL CHECK (provider IN ('facegate')),
+  status                 text NOT NULL CHECK (status IN ('pending', 'processing', 'accepted', 'rejected')),
+  reference_image_sealed bytea,
+  liveness_image_sealed  bytea,
+  result                 text CHECK (result IS NULL OR json_typeof(result::json) = 'object'),
+  created_at             timestamptz NOT NULL,
+  updated_at             timestamptz NOT NULL
+);
+
+CREATE INDEX verification_processes_by_dossier ON verification_processes (dossier_id);
+`,
+  },
 ];
 
 /**

@@ -102,6 +102,89 @@ CREATE TABLE webhook_attempts (
 ) STRICT;
 `,
   },
+  {
+    version: 3,
+    name: 'person-facing verifications',
+    sql: `
+CREATE TABLE verification_clients (
+  id            TEXT NOT NULL PRIMARY KEY,
+  name          TEXT NOT NULL,
+  secret_sealed BLOB NOT NULL,
+  -- No foreign key: deleting a gallery must not silently turn its clients into liveness-only ones.
+  gallery_name  TEXT,
+  callback_url  TEXT,
+  created_at    INTEGER NOT NULL,
+  revoked_at    INTEGER
+) STRICT;
+
+CREATE TABLE signed_request_nonces (
+  client_id TEXT NOT NULL REFERENCES verification_clients (id) ON DELETE CASCADE,
+  signature TEXT NOT NULL,
+  seen_at   INTEGER NOT NULL,
+  PRIMARY KEY (client_id, signature)
+) STRICT;
+
+CREATE INDEX signed_request_nonces_by_time ON signed_request_nonces (seen_at);
+
+CREATE TABLE capture_sessions (
+  id           TEXT NOT NULL PRIMARY KEY,
+  client_id    TEXT NOT NULL REFERENCES verification_clients (id),
+  token_hash   TEXT NOT NULL UNIQUE,
+  kind         TEXT NOT NULL CHECK (kind IN ('session', 'authentication', 'process')),
+  subject_ref  TEXT,
+  country      TEXT,
+  state        TEXT NOT NULL CHECK (state IN ('created', 'in_progress', 'completed', 'failed', 'expired')),
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  completed_at INTEGER,
+  result       TEXT CHECK (result IS NULL OR (json_valid(result) AND json_type(result) = 'object'))
+) STRICT;
+
+CREATE TABLE authentication_transactions (
+  reference            TEXT NOT NULL PRIMARY KEY,
+  client_id            TEXT NOT NULL REFERENCES verification_clients (id),
+  enrollment_reference TEXT NOT NULL,
+  user_reference       TEXT,
+  facemap_sealed       BLOB,
+  callback_url         TEXT,
+  success_url          TEXT,
+  error_url            TEXT,
+  locale               TEXT,
+  state                TEXT NOT NULL CHECK (state IN ('PENDING', 'PASSED', 'FAILED', 'INVALID', 'EXPIRED')),
+  superseded           INTEGER NOT NULL CHECK (superseded IN (0, 1)),
+  created_at           INTEGER NOT NULL,
+  expires_at           INTEGER NOT NULL,
+  completed_at         INTEGER,
+  result               TEXT CHECK (result IS NULL OR (json_valid(result) AND json_type(result) = 'object')),
+  -- The facemap is kept only while the transaction can still complete: erased when it is finished or superseded.
+  CONSTRAINT facemap_only_while_open CHECK (facemap_sealed IS NULL OR (state = 'PENDING' AND superseded = 0))
+) STRICT;
+
+CREATE INDEX authentication_transactions_by_enrollment
+  ON authentication_transactions (client_id, enrollment_reference, created_at);
+
+CREATE TABLE dossiers (
+  id         TEXT NOT NULL PRIMARY KEY,
+  client_id  TEXT NOT NULL REFERENCES verification_clients (id),
+  metadata   TEXT NOT NULL CHECK (json_valid(metadata) AND json_type(metadata) = 'object'),
+  created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE verification_processes (
+  id                     TEXT NOT NULL PRIMARY KEY,
+  dossier_id             TEXT NOT NULL REFERENCES dossiers (id) ON DELETE CASCADE,
+  provider               TEXT NOT NULL CHECK (provider IN ('facegate')),
+  status                 TEXT NOT NULL CHECK (status IN ('pending', 'processing', 'accepted', 'rejected')),
+  reference_image_sealed BLOB,
+  liveness_image_sealed  BLOB,
+  result                 TEXT CHECK (result IS NULL OR (json_valid(result) AND json_type(result) = 'object')),
+  created_at             INTEGER NOT NULL,
+  updated_at             INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX verification_processes_by_dossier ON verification_processes (dossier_id);
+`,
+  },
 ];
 
 /** Brings the database to the latest schema in one transaction. */

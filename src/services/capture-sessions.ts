@@ -1,0 +1,147 @@
+/**
+ * Capture sessions: a short-lived page token that lets a person complete a
+ * capture on the hosted page (spec 004 sessions; spec 003 authentication
+ * transactions use the same page). Completing runs liveness and, where there
+ * is a reference, a 1:1 match; the outcome is stored, shown to the person in
+ * plain words and sent to the client's callback.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { parseMatchLevel, type MatchDecision } from '../core/calibration.js';
+import { FacegateError } from '../core/errors.js';
+import type { LivenessLevel } from '../core/liveness.js';
+import { decodeTemplate, type FaceTemplate } from '../core/template.js';
+import { completeAuthentication, currentAuthState, currentSessionState, finishSession, startSession } from '../core/verification-states.js';
+import { facemapKey, openFacemap } from '../crypto/facemap.js';
+import type { ServerKeys } from '../crypto/server-keys.js';
+import type { FaceEngine } from '../engine/engine.js';
+import type { Store } from '../store/types.js';
+import type { CaptureKind, CaptureSession, VerificationClient } from '../store/verification-types.js';
+import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { openCapture } from './inputs.js';
+
+export interface SessionDeps {
+  engine: FaceEngine;
+  store: Store;
+  keys: ServerKeys;
+  webhooks: WebhookDispatcher;
+  livenessLevel: LivenessLevel;
+  sessionLifetimeMs: number;
+}
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+export async function openCaptureSession(
+  deps: SessionDeps,
+  input: { clientId: string; kind: CaptureKind; subjectRef: string | null; country: string | null; lifetimeMs?: number },
+  now: Date,
+): Promise<{ session: CaptureSession; token: string }> {
+  const token = randomBytes(32).toString('base64url');
+  const session = await deps.store.createCaptureSession({
+    id: randomUUID(),
+    clientId: input.clientId,
+    tokenHash: hashToken(token),
+    kind: input.kind,
+    subjectRef: input.subjectRef,
+    country: input.country,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + (input.lifetimeMs ?? deps.sessionLifetimeMs)),
+  });
+  return { session, token };
+}
+
+/** The session a page token opens, with its state as of now; 404 for unknown tokens. */
+export async function sessionForToken(deps: Pick<SessionDeps, 'store'>, token: string, now: Date): Promise<CaptureSession> {
+  const session = await deps.store.getCaptureSessionByTokenHash(hashToken(token));
+  if (!session) throw new FacegateError('ERROR_NOT_FOUND', 'This capture link is not valid. Ask for a new one.');
+  return { ...session, state: currentSessionState(session, now) };
+}
+
+interface Reference {
+  template: FaceTemplate;
+  level: string;
+}
+
+/** What the capture is compared with: the enrolled person (sessions) or the facemap (authentication). */
+async function referenceFor(deps: SessionDeps, session: CaptureSession, client: VerificationClient): Promise<Reference | null> {
+  if (session.kind === 'authentication') {
+    const tx = await deps.store.getAuthenticationTransaction(session.subjectRef!);
+    if (!tx || tx.facemap.length === 0) return null;
+    const facemap = openFacemap(tx.facemap, facemapKey(deps.keys.dataKey));
+    return { template: decodeTemplate(facemap.template), level: 'HIGH' };
+  }
+  if (!client.galleryName || !session.subjectRef) return null;
+  const [gallery, enrollment] = await Promise.all([deps.store.getGallery(client.galleryName), deps.store.getEnrollment(client.galleryName, session.subjectRef)]);
+  return gallery && enrollment ? { template: decodeTemplate(enrollment.template), level: gallery.matchLevel } : null;
+}
+
+/** Opening the page or sending a guidance frame marks the session in progress. */
+export async function touchSession(deps: Pick<SessionDeps, 'store'>, session: CaptureSession, now: Date): Promise<void> {
+  if (session.state === 'created' && startSession(session, now) === 'in_progress') await deps.store.updateCaptureSession(session.id, ['created'], { state: 'in_progress' });
+}
+
+export interface SubmitOutcome {
+  status: CaptureSession['state'];
+  message: string;
+  redirectUrl?: string;
+}
+
+const MESSAGES = {
+  completed: 'Thank you: your capture is verified. You can close this page.',
+  failed: 'We could not verify you with this capture.',
+  expired: 'This capture link has expired. Ask for a new one.',
+  noFace: 'No face was found. Face the camera in good light and try again.',
+} as const;
+
+export async function submitCapture(deps: SessionDeps, token: string, blob: Uint8Array, now: Date): Promise<SubmitOutcome> {
+  const session = await sessionForToken(deps, token, now);
+  if (session.state === 'expired' || session.state === 'completed' || session.state === 'failed') {
+    return { status: session.state, message: session.state === 'expired' ? MESSAGES.expired : 'This capture was already completed.' };
+  }
+  const capture = openCapture(blob, deps.keys, { requireEncrypted: true });
+  const analysis = await deps.engine.analyze(capture.image, { template: true, liveness: true });
+  const primary = analysis.primary;
+  if (!primary?.template || primary.liveness === undefined) return { status: session.state, message: MESSAGES.noFace };
+
+  const client = await deps.store.getClientWithSecret(session.clientId);
+  if (!client) throw new FacegateError('ERROR_UNAUTHORIZED', 'the client of this session was revoked');
+  const liveness = deps.engine.livenessDecision(primary.liveness, deps.livenessLevel);
+  const reference = await referenceFor(deps, session, client);
+  const probe = { modelId: deps.engine.modelId, vector: primary.template };
+  const match: (MatchDecision & { level: string }) | null = reference
+    ? { level: reference.level, ...deps.engine.compareTemplates(probe, reference.template, 'selfie', parseMatchLevel(reference.level)) }
+    : null;
+  const passed = liveness.passed && (match ? match.possibleMatch : session.kind !== 'authentication');
+  const result = {
+    liveness: { score: liveness.score, passed: liveness.passed, level: deps.livenessLevel, as_highest_security_level_reached: liveness.as_highest_security_level_reached },
+    match,
+    multipleFaces: analysis.multipleFaces,
+  };
+  const state = finishSession(session, passed, now);
+  if (!(await deps.store.updateCaptureSession(session.id, ['created', 'in_progress'], { state, completedAt: now, result }))) {
+    return { status: (await sessionForToken(deps, token, now)).state, message: 'This capture was already completed.' };
+  }
+  if (session.kind === 'authentication') return finishAuthentication(deps, session.subjectRef!, { passed, liveness: liveness.passed, match: match?.possibleMatch ?? false, result }, now);
+  if (client.callbackUrl) {
+    await deps.webhooks.enqueue({ url: client.callbackUrl, event: 'session.completed', payload: { sessionId: session.id, uniqueIdentifier: session.subjectRef, state, result }, secret: client.secret });
+  }
+  return { status: state, message: state === 'completed' ? MESSAGES.completed : MESSAGES.failed };
+}
+
+async function finishAuthentication(deps: SessionDeps, reference: string, outcome: { passed: boolean; liveness: boolean; match: boolean; result: Record<string, unknown> }, now: Date): Promise<SubmitOutcome> {
+  const tx = await deps.store.getAuthenticationTransaction(reference);
+  if (!tx) throw new FacegateError('ERROR_NOT_FOUND', 'authentication transaction not found');
+  const state = completeAuthentication(tx, { faceFound: true, livenessPassed: outcome.liveness, matchPassed: outcome.match }, now);
+  const finished = await deps.store.finishAuthenticationTransaction(reference, state, now, outcome.result);
+  const finalState = finished ? state : currentAuthState(tx, now);
+  const client = await deps.store.getClientWithSecret(tx.clientId);
+  if (tx.callbackUrl && client) {
+    await deps.webhooks.enqueue({ url: tx.callbackUrl, event: 'authentication.finished', payload: { authenticationTransactionReference: reference, userReference: tx.userReference, state: finalState, result: outcome.result }, secret: client.secret });
+  }
+  const passed = finalState === 'PASSED';
+  return {
+    status: passed ? 'completed' : 'failed',
+    message: passed ? MESSAGES.completed : finalState === 'EXPIRED' ? 'This authentication has expired or was replaced by a newer one.' : MESSAGES.failed,
+    redirectUrl: (passed ? tx.successUrl : tx.errorUrl) ?? undefined,
+  };
+}
+
