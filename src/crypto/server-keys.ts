@@ -28,6 +28,9 @@ export interface ServerKeys {
   publicKeySpkiDerBase64: string;
   /** Hex of the first 8 bytes of SHA-256(SPKI DER); capture blobs carry it to say which key they were made for. */
   keyId: string;
+  /** Ed25519 key that signs result manifests (dossier zips); separate from the RSA key, which only decrypts. */
+  signingPrivateKey: KeyObject;
+  signingPublicKeyPem: string;
 }
 
 export interface ServerKeyOptions {
@@ -48,7 +51,11 @@ export async function loadOrCreateServerKeys(dataDir: string, options: ServerKey
   const rsaKeyFile = join(keysDir, 'capture-rsa.pem');
   const rsaPrivateKey = parseRsaPrivateKeyFile(await readOrCreate(rsaKeyFile, generateRsaPem), rsaKeyFile);
   const rsaPublicKey = createPublicKey(rsaPrivateKey);
+  const signingKeyFile = join(keysDir, 'signing-ed25519.pem');
+  const signingPrivateKey = createPrivateKey(await readOrCreate(signingKeyFile, generateEd25519Pem));
   return {
+    signingPrivateKey,
+    signingPublicKeyPem: createPublicKey(signingPrivateKey).export({ format: 'pem', type: 'spki' }).toString(),
     dataKey,
     rsaPrivateKey,
     rsaPublicKey,
@@ -105,6 +112,11 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+async function generateEd25519Pem(): Promise<string> {
+  const { privateKey } = await promisify(generateKeyPair)('ed25519');
+  return privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 }
 
 async function generateRsaPem(): Promise<string> {

@@ -19,6 +19,7 @@ import { registerHooks } from './hooks.js';
 import { adminRoutes } from './routes/admin.js';
 import { authenticationRoutes } from './routes/authentication.js';
 import { captureAssetRoutes, loadSdkAssets } from './routes/capture-assets.js';
+import { dossierRoutes } from './routes/dossiers.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { contextRoutes } from './routes/context.js';
 import { engineRoutes } from './routes/engine.js';
@@ -59,7 +60,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Facegate', version: '0.1.0', description: 'Self-hosted face verification: the spec 000 enrollment API, the spec 002 face server API and administration.' },
-      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' }, basicAuth: { type: 'http', scheme: 'basic' } } },
     },
     transform: ({ schema, url }) => ({ schema: binarySchemas(schema), url }),
   });
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
   const sessions = { engine: deps.engine, store: deps.store, keys: deps.keys, webhooks: deps.webhooks, livenessLevel: deps.config.defaultLivenessLevel, sessionLifetimeMs: deps.config.sessionLifetimeMs };
   await app.register(sessionRoutes(deps, sessions));
   await app.register(authenticationRoutes(deps, sessions));
+  await app.register(dossierRoutes(deps, sessions));
   await app.register(captureAssetRoutes(deps, await loadSdkAssets()));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

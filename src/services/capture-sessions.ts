@@ -104,6 +104,12 @@ export async function submitCapture(deps: SessionDeps, token: string, blob: Uint
 
   const client = await deps.store.getClientWithSecret(session.clientId);
   if (!client) throw new FacegateError('ERROR_UNAUTHORIZED', 'the client of this session was revoked');
+  if (session.kind === 'process') {
+    // Spec 001: the page only collects the liveness capture; the client starts verification later.
+    await deps.store.updateProcess(session.subjectRef!, { livenessImage: capture.image }, now);
+    await deps.store.updateCaptureSession(session.id, ['created', 'in_progress'], { state: 'completed', completedAt: now });
+    return { status: 'completed', message: 'Thank you: your capture was received. You can close this page.' };
+  }
   const liveness = deps.engine.livenessDecision(primary.liveness, deps.livenessLevel);
   const reference = await referenceFor(deps, session, client);
   const probe = { modelId: deps.engine.modelId, vector: primary.template };

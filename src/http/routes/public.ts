@@ -32,8 +32,8 @@ export function publicRoutes(deps: AppDeps) {
     app.route({
       method: [...both],
       url: '/api/v1/pub_key',
-      schema: { tags, summary: 'RSA public key that capture blobs are encrypted to (RSA-OAEP SHA-256 + AES-256-GCM, docs/encryption.md)', response: { 200: LooseObject('{keyId, algorithm, spki, pem}') } },
-      handler: async () => ({ keyId: deps.keys.keyId, algorithm: 'RSA-OAEP-256+A256GCM', spki: deps.keys.publicKeySpkiDerBase64, pem: deps.keys.publicKeyPem }),
+      schema: { tags, summary: 'RSA public key that capture blobs are encrypted to (RSA-OAEP SHA-256 + AES-256-GCM, docs/encryption.md), and the Ed25519 key that signs result manifests', response: { 200: LooseObject('{keyId, algorithm, spki, pem, signingKeyPem}') } },
+      handler: async () => ({ keyId: deps.keys.keyId, algorithm: 'RSA-OAEP-256+A256GCM', spki: deps.keys.publicKeySpkiDerBase64, pem: deps.keys.publicKeyPem, signingKeyPem: deps.keys.signingPublicKeyPem }),
     });
     app.route({
       method: [...both],
