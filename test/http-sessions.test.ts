@@ -154,3 +154,27 @@ test('facemap authentication: export, initiate with Basic auth, newest wins, PAS
   const wrongSecret = await t.request({ method: 'GET', url: `/api/authentication/v1/facemap/${second.authenticationTransactionReference}`, key: null, headers: { authorization: `Basic ${Buffer.from(`${client.client}:nope`).toString('base64')}` } });
   assert.equal(wrongSecret.statusCode, 401);
 });
+
+test('a gallery that keeps no templates hands the enrollment to the client as a facemap, which then authenticates', async () => {
+  assert.equal((await t.request({ method: 'POST', url: '/admin/v1/galleries', payload: { name: 'held', keepTemplates: false, livenessLevel: 'LOW' } })).json().keepTemplates, false);
+  const enrolled = (await t.request({ method: 'POST', url: '/sdk/v1/enroll', payload: { gallery: 'held', userId: 'bob', image: datasetBase64(ALICE[0]) } })).json();
+  assert.equal(enrolled.stored, false);
+  assert.equal(enrolled.enrollmentTransactionReference, 'held/bob');
+  assert.equal(await t.deps.store.getEnrollment('held', 'bob'), null);
+  assert.equal(await t.deps.store.countEnrollments('held'), 0);
+  const identify = await t.request({ method: 'POST', url: '/sdk/v1/identify', payload: { gallery: 'held', userId: 'bob', image: datasetBase64(ALICE[1]) } });
+  assert.equal(identify.statusCode, 400);
+  assert.match(identify.json().message, /keeps no templates/);
+
+  const form = multipart({
+    facemap: { data: Buffer.from(enrolled.facemap, 'base64'), filename: 'facemap.bin', contentType: 'application/octet-stream' },
+    enrollmentMetadata: JSON.stringify({ enrollmentTransactionReference: 'held/bob' }),
+  });
+  const basic = `Basic ${Buffer.from(`${client.client}:${client.secret}`).toString('base64')}`;
+  const initiated = (await t.request({ method: 'POST', url: '/api/authentication/v1/facemap/initiate', key: null, payload: form.payload, headers: { ...form.headers, authorization: basic } })).json();
+  const token = new URL(initiated.redirectUrl).pathname.split('/').pop()!;
+  const outcome = (await t.request({ method: 'POST', url: `/capture/${token}/submit`, key: null, payload: Buffer.from(await blobOf(ALICE[1])), headers: { 'content-type': 'application/octet-stream' } })).json();
+  assert.equal(outcome.status, 'completed');
+  const state = (await t.request({ method: 'GET', url: `/api/authentication/v1/facemap/${initiated.authenticationTransactionReference}`, key: null, headers: { authorization: basic } })).json();
+  assert.equal(state.state, 'PASSED');
+});

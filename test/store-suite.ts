@@ -52,7 +52,7 @@ const bytes = (value: Uint8Array | null | undefined): Buffer | null | undefined 
   value instanceof Uint8Array ? Buffer.from(value) : value;
 
 function galleryNamed(name: string, overrides: Partial<NewGallery> = {}): NewGallery {
-  return { name, savePhoto: true, matchLevel: 'HIGH', livenessLevel: 'MEDIUM', ...overrides };
+  return { name, savePhoto: true, keepTemplates: true, matchLevel: 'HIGH', livenessLevel: 'MEDIUM', ...overrides };
 }
 
 function enrollmentOf(galleryName: string, userId: string, overrides: Partial<NewEnrollment> = {}): NewEnrollment {
@@ -183,6 +183,8 @@ export function storeSuite(name: string, open: () => Promise<Store>, raw: RawEnr
         savePhoto: false,
       });
       assert.deepEqual(await store.updateGallery(name, {}), await store.getGallery(name));
+      assert.equal((await store.updateGallery(name, { keepTemplates: false }))?.keepTemplates, false);
+      assert.equal((await store.createGallery(galleryNamed(`${name}-c`, { keepTemplates: false }))).keepTemplates, false);
       assert.equal(await store.updateGallery(unique('missing'), { matchLevel: 'HIGH' }), null);
       await assert.rejects(store.createGallery(galleryNamed(name)), StoreConflictError);
     });

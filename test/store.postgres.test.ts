@@ -120,6 +120,7 @@ if (baseUrl === undefined || baseUrl === '') {
           { version: 1, name: 'initial schema' },
           { version: 2, name: 'webhook deliveries' },
           { version: 3, name: 'person-facing verifications' },
+          { version: 4, name: 'galleries that keep no templates' },
         ]);
         await check.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')");
       } finally {

@@ -75,6 +75,7 @@ describe('SQLite specifics', () => {
         { version: 1, name: 'initial schema' },
         { version: 2, name: 'webhook deliveries' },
         { version: 3, name: 'person-facing verifications' },
+        { version: 4, name: 'galleries that keep no templates' },
       ]);
     });
   });

@@ -26,7 +26,7 @@ Server and data (FACEGATE_DATA_DIR or DATABASE_URL select the same data a runnin
   keys create --name N --permissions P   new API key, printed once: {"key", "id", "permissions"};
                                          P is comma-separated: sdk:enroll, backoffice:*, api:match, admin:keys, * ...
   keys list | keys revoke <id>
-  galleries create --name G [--save-photo true|false] [--match-level L] [--liveness-level L|none]
+  galleries create --name G [--save-photo true|false] [--keep-templates true|false] [--match-level L] [--liveness-level L|none]
   galleries list
   clients create --name N [--gallery G] [--callback-url URL]
                                          client for signed sessions (spec 004) and facemap authentication

@@ -28,6 +28,7 @@ const { values: opts, positionals } = parseArgs({
     name: { type: 'string' },
     permissions: { type: 'string' },
     'save-photo': { type: 'string' },
+    'keep-templates': { type: 'string' },
     'match-level': { type: 'string' },
     'liveness-level': { type: 'string' },
     server: { type: 'string' },

@@ -86,6 +86,7 @@ export function serverCommands(io: CommandIo): Record<string, (args: string[]) =
           const liveness = str(io.opts['liveness-level']);
           const gallery = await createGallery(store, name, {
             savePhoto: booleanOption(io.opts['save-photo'], 'save-photo', io),
+            keepTemplates: booleanOption(io.opts['keep-templates'], 'keep-templates', io),
             matchLevel: str(io.opts['match-level']),
             livenessLevel: liveness === 'none' ? null : liveness,
           });

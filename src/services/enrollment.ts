@@ -8,6 +8,7 @@ import { FacegateError } from '../core/errors.js';
 import type { LivenessDecision } from '../core/liveness.js';
 import { qualityModeRejection } from '../core/quality.js';
 import { decodeTemplate, encodeTemplate, type FaceTemplate } from '../core/template.js';
+import { facemapKey, sealFacemap } from '../crypto/facemap.js';
 import type { ServerKeys } from '../crypto/server-keys.js';
 import type { ImageAnalysis } from '../engine/analyzer.js';
 import type { FaceEngine } from '../engine/engine.js';
@@ -97,11 +98,30 @@ function storedRecord(p: Probe, userId: string, migratedPending: boolean) {
   };
 }
 
+/** The reference a facemap of this enrollment carries (spec 003 `enrollmentTransactionReference`). */
+export const enrollmentReference = (gallery: string, userId: string): string => `${gallery}/${userId}`;
+
+export function issueFacemap(deps: Pick<EnrollmentDeps, 'keys'>, gallery: string, userId: string, template: Uint8Array) {
+  const reference = enrollmentReference(gallery, userId);
+  const facemap = sealFacemap({ enrollmentReference: reference, issuedAt: Date.now(), template }, facemapKey(deps.keys.dataKey));
+  return { facemap: Buffer.from(facemap).toString('base64'), enrollmentTransactionReference: reference };
+}
+
+function refuseWithoutTemplates(gallery: Gallery): void {
+  if (!gallery.keepTemplates) {
+    throw new FacegateError('ERROR_INVALID_ARGUMENT', `gallery "${gallery.name}" keeps no templates: authenticate with the person's facemap (POST /api/authentication/v1/facemap/initiate)`);
+  }
+}
+
 export async function enroll(deps: EnrollmentDeps, input: ProbeInput & { userId: unknown }, facts: CallFacts) {
   const userId = requireUserId(input.userId);
   const p = await probe(deps, input, input.context === 'sdk');
   Object.assign(facts, { galleryName: p.gallery.name, userId, livenessScore: p.liveness?.score, livenessLevelReached: p.liveness?.as_highest_security_level_reached });
   if (p.liveness && !p.liveness.passed) throw spoofRefusal(p.liveness);
+  if (!p.gallery.keepTemplates) {
+    // The client holds the enrollment: nothing biometric is stored, the facemap is the only copy.
+    return { success: true, gallery: p.gallery.name, userId, stored: false, ...issueFacemap(deps, p.gallery.name, userId, encodeTemplate(p.template)), quality: p.analysis.primary?.quality?.quality, ...livenessField(p.liveness, p.gallery), ...photoField(input.context, p.gallery, p.capture, input.returnPhoto) };
+  }
   try {
     // Backoffice enrollments come from legacy databases (spec 000): refreshed after the first live SDK identification.
     await deps.store.insertEnrollment(storedRecord(p, userId, input.context === 'backoffice'));
@@ -139,6 +159,7 @@ function matchLevelOf(value: unknown, gallery: Gallery): MatchLevel {
 export async function identify(deps: EnrollmentDeps, input: ProbeInput & { userId: unknown; level?: unknown }, facts: CallFacts) {
   const userId = requireUserId(input.userId);
   const gallery = await requireGallery(deps.store, input.galleryName);
+  refuseWithoutTemplates(gallery);
   const level = matchLevelOf(input.level, gallery);
   const enrollment = await deps.store.getEnrollment(gallery.name, userId);
   if (!enrollment) throw new FacegateError('ERROR_USER_NOT_FOUND', `user "${userId}" is not enrolled in gallery "${gallery.name}"`);
@@ -175,6 +196,7 @@ export async function identify(deps: EnrollmentDeps, input: ProbeInput & { userI
 export async function search(deps: EnrollmentDeps, input: ProbeInput & { level?: unknown; limit?: unknown }, facts: CallFacts) {
   const limit = input.limit === undefined ? 5 : Number(input.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new FacegateError('ERROR_INVALID_JSON', '(/limit) must be an integer from 1 to 100');
+  refuseWithoutTemplates(await requireGallery(deps.store, input.galleryName));
   const p = await probe(deps, input, input.context === 'sdk');
   const level = matchLevelOf(input.level, p.gallery);
   const table = deps.engine.calibration.match;

@@ -9,6 +9,7 @@ const GALLERY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export interface GallerySettings {
   savePhoto?: boolean;
+  keepTemplates?: boolean;
   matchLevel?: string;
   livenessLevel?: string | null;
 }
@@ -16,6 +17,7 @@ export interface GallerySettings {
 function validSettings(settings: GallerySettings): GalleryPatch {
   return {
     ...(settings.savePhoto === undefined ? {} : { savePhoto: settings.savePhoto }),
+    ...(settings.keepTemplates === undefined ? {} : { keepTemplates: settings.keepTemplates }),
     ...(settings.matchLevel === undefined ? {} : { matchLevel: parseMatchLevel(settings.matchLevel) }),
     ...(settings.livenessLevel === undefined ? {} : { livenessLevel: settings.livenessLevel === null ? null : parseLivenessLevel(settings.livenessLevel) }),
   };
@@ -25,7 +27,7 @@ export async function createGallery(store: Store, name: string, settings: Galler
   if (!GALLERY_NAME.test(name)) throw new FacegateError('ERROR_INVALID_ARGUMENT', `gallery name "${name}" must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
   const patch = validSettings(settings);
   try {
-    return await store.createGallery({ name, savePhoto: patch.savePhoto ?? true, matchLevel: patch.matchLevel ?? 'HIGH', livenessLevel: patch.livenessLevel === undefined ? 'MODERATE' : patch.livenessLevel });
+    return await store.createGallery({ name, savePhoto: patch.savePhoto ?? true, keepTemplates: patch.keepTemplates ?? true, matchLevel: patch.matchLevel ?? 'HIGH', livenessLevel: patch.livenessLevel === undefined ? 'MODERATE' : patch.livenessLevel });
   } catch (err) {
     if (err instanceof StoreConflictError) throw new FacegateError('ERROR_GALLERY_EXISTS', `gallery "${name}" already exists`);
     throw err;

@@ -265,7 +265,7 @@ class PostgresStore implements Store {
   async createGallery(gallery: NewGallery): Promise<Gallery> {
     const row = await this.insert<GalleryRow>(
       sql.insertGallery,
-      [gallery.name, gallery.savePhoto, gallery.matchLevel, gallery.livenessLevel, new Date()],
+      [gallery.name, gallery.savePhoto, gallery.matchLevel, gallery.livenessLevel, new Date(), gallery.keepTemplates],
       `gallery ${gallery.name} already exists`,
     );
     return toGallery(row);
@@ -289,6 +289,8 @@ class PostgresStore implements Store {
       patch.matchLevel ?? null,
       patch.livenessLevel !== undefined,
       patch.livenessLevel ?? null,
+      patch.keepTemplates !== undefined,
+      patch.keepTemplates ?? null,
     ]);
     return row === undefined ? null : toGallery(row);
   }

@@ -41,6 +41,7 @@ export interface ApiKeyRow {
 export interface GalleryRow {
   name: string;
   save_photo: boolean;
+  keep_templates: boolean;
   match_level: string;
   liveness_level: string | null;
   created_at: Date;
@@ -154,6 +155,7 @@ export function toGallery(row: GalleryRow): Gallery {
   return {
     name: row.name,
     savePhoto: row.save_photo,
+    keepTemplates: row.keep_templates,
     matchLevel: row.match_level,
     livenessLevel: row.liveness_level,
     createdAt: row.created_at,

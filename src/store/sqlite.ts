@@ -272,6 +272,7 @@ class SqliteStore implements Store {
             match_level: gallery.matchLevel,
             liveness_level: gallery.livenessLevel,
             created_at: Date.now(),
+            keep_templates: gallery.keepTemplates ? 1 : 0,
           }),
         `gallery ${gallery.name} already exists`,
       );
@@ -300,6 +301,8 @@ class SqliteStore implements Store {
         match_level: patch.matchLevel ?? null,
         set_liveness_level: patch.livenessLevel === undefined ? 0 : 1,
         liveness_level: patch.livenessLevel ?? null,
+        set_keep_templates: patch.keepTemplates === undefined ? 0 : 1,
+        keep_templates: patch.keepTemplates === undefined ? null : patch.keepTemplates ? 1 : 0,
       });
       return row === undefined ? null : fromGalleryRow(row);
     });

@@ -30,6 +30,8 @@ export interface Gallery {
   name: string;
   /** Keep enrollment photos (spec 000 `savePhoto`). */
   savePhoto: boolean;
+  /** Keep templates; when false the client holds each enrollment as a facemap (spec 003) and the server keeps nothing. */
+  keepTemplates: boolean;
   /** Match level identify/search require (MEDIUM, HIGH, VERY_HIGH, HIGHEST). */
   matchLevel: string;
   /** Liveness level enroll/identify require, or null to skip liveness. */

@@ -13,9 +13,10 @@ import { LivenessLevelSchema, LooseObject, MatchLevelSchema, errorResponses } fr
 
 const security = [{ apiKey: [] }];
 const keyJson = (k: ApiKeyRecord) => ({ id: k.id, name: k.name, permissions: k.permissions, createdAt: k.createdAt.toISOString(), revokedAt: k.revokedAt?.toISOString() ?? null });
-const galleryJson = (g: Gallery) => ({ name: g.name, savePhoto: g.savePhoto, matchLevel: g.matchLevel, livenessLevel: g.livenessLevel, createdAt: g.createdAt.toISOString() });
+const galleryJson = (g: Gallery) => ({ name: g.name, savePhoto: g.savePhoto, keepTemplates: g.keepTemplates, matchLevel: g.matchLevel, livenessLevel: g.livenessLevel, createdAt: g.createdAt.toISOString() });
 const GallerySettings = {
   savePhoto: Type.Optional(Type.Boolean({ description: 'Keep enrollment photos (default true)' })),
+  keepTemplates: Type.Optional(Type.Boolean({ description: 'Keep templates (default true); false: enroll returns a facemap the client keeps and the server stores nothing' })),
   matchLevel: Type.Optional(MatchLevelSchema),
   livenessLevel: Type.Optional(Type.Union([LivenessLevelSchema, Type.Null()], { description: 'Liveness level for SDK enroll/identify/search, or null to skip (default MODERATE)' })),
 };

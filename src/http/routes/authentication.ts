@@ -11,7 +11,8 @@ import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
 import { FacegateError } from '../../core/errors.js';
 import { authLifetimeMinutes, currentAuthState } from '../../core/verification-states.js';
-import { facemapKey, openFacemap, sealFacemap } from '../../crypto/facemap.js';
+import { facemapKey, openFacemap } from '../../crypto/facemap.js';
+import { issueFacemap } from '../../services/enrollment.js';
 import { openCaptureSession, type SessionDeps } from '../../services/capture-sessions.js';
 import { authenticateBasic } from '../../services/clients.js';
 import { requireGallery } from '../../services/galleries.js';
@@ -29,9 +30,6 @@ const EnrollmentMetadata = Type.Object({
   locale: Type.Optional(Type.String({ maxLength: 16 })),
   tokenLifetimeInMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 15 })),
 });
-
-/** The facemap reference of an enrollment: what `enrollmentTransactionReference` must name. */
-export const enrollmentReference = (gallery: string, userId: string) => `${gallery}/${userId}`;
 
 function parseMetadata(value: unknown): Record<string, unknown> {
   const text = Buffer.isBuffer(value) ? value.toString('utf8') : value;
@@ -57,9 +55,7 @@ export function authenticationRoutes(deps: AppDeps, sessions: SessionDeps) {
         const enrollment = await deps.store.getEnrollment(gallery.name, request.query.userId);
         if (!enrollment) throw new FacegateError('ERROR_USER_NOT_FOUND', `user "${request.query.userId}" is not enrolled in gallery "${gallery.name}"`);
         Object.assign(request.audit!.facts, { galleryName: gallery.name, userId: enrollment.userId });
-        const reference = enrollmentReference(gallery.name, enrollment.userId);
-        const facemap = sealFacemap({ enrollmentReference: reference, issuedAt: Date.now(), template: enrollment.template }, key);
-        return { facemap: Buffer.from(facemap).toString('base64'), enrollmentTransactionReference: reference, modelId: enrollment.modelId };
+        return { ...issueFacemap(deps, gallery.name, enrollment.userId, enrollment.template), modelId: enrollment.modelId };
       },
     });
 

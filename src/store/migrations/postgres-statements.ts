@@ -2,7 +2,7 @@
 import { TRANSACTION_COLUMNS, WEBHOOK_DELIVERY_COLUMNS } from '../rows.js';
 
 const API_KEY = 'id, name, permissions, created_at, revoked_at';
-const GALLERY = 'name, save_photo, match_level, liveness_level, created_at';
+const GALLERY = 'name, save_photo, match_level, liveness_level, created_at, keep_templates';
 const ENROLLMENT =
   'gallery_name, user_id, model_id, template_sealed, photo_sealed, photo_mime, migrated_pending, created_at, updated_at';
 export const TRANSACTION = TRANSACTION_COLUMNS.join(', ');
@@ -16,13 +16,14 @@ export const postgresSql = {
   listApiKeys: `SELECT ${API_KEY} FROM api_keys ORDER BY created_at, id`,
   revokeApiKey: 'UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL',
 
-  insertGallery: `INSERT INTO galleries (${GALLERY}) VALUES ($1, $2, $3, $4, $5) RETURNING ${GALLERY}`,
+  insertGallery: `INSERT INTO galleries (${GALLERY}) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${GALLERY}`,
   getGallery: `SELECT ${GALLERY} FROM galleries WHERE name = $1`,
   listGalleries: `SELECT ${GALLERY} FROM galleries ORDER BY name`,
   updateGallery: `UPDATE galleries SET
       save_photo = CASE WHEN $2::boolean THEN $3::boolean ELSE save_photo END,
       match_level = CASE WHEN $4::boolean THEN $5::text ELSE match_level END,
-      liveness_level = CASE WHEN $6::boolean THEN $7::text ELSE liveness_level END
+      liveness_level = CASE WHEN $6::boolean THEN $7::text ELSE liveness_level END,
+      keep_templates = CASE WHEN $8::boolean THEN $9::boolean ELSE keep_templates END
     WHERE name = $1 RETURNING ${GALLERY}`,
   deleteGallery: 'DELETE FROM galleries WHERE name = $1',
 

@@ -187,6 +187,13 @@ CREATE TABLE verification_processes (
 CREATE INDEX verification_processes_by_dossier ON verification_processes (dossier_id);
 `,
   },
+  {
+    version: 4,
+    name: 'galleries that keep no templates',
+    sql: `
+ALTER TABLE galleries ADD COLUMN keep_templates boolean NOT NULL DEFAULT true;
+`,
+  },
 ];
 
 /**

@@ -36,7 +36,7 @@ type EpochMillis<Row, Keys extends keyof Row> = Omit<Row, Keys> & {
 type SqliteApiKeyRow = Omit<EpochMillis<ApiKeyRow, 'created_at' | 'revoked_at'>, 'permissions'> & {
   permissions: string;
 };
-type SqliteGalleryRow = Omit<EpochMillis<GalleryRow, 'created_at'>, 'save_photo'> & { save_photo: number };
+type SqliteGalleryRow = Omit<EpochMillis<GalleryRow, 'created_at'>, 'save_photo' | 'keep_templates'> & { save_photo: number; keep_templates: number };
 type SqliteEnrollmentRow = Omit<EpochMillis<EnrollmentRow, 'created_at' | 'updated_at'>, 'migrated_pending'> & {
   migrated_pending: number;
 };
@@ -57,7 +57,7 @@ export const fromApiKeyRow = (row: SqliteApiKeyRow): ApiKeyRecord =>
   });
 
 export const fromGalleryRow = (row: SqliteGalleryRow): Gallery =>
-  toGallery({ ...row, save_photo: row.save_photo === 1, created_at: new Date(row.created_at) });
+  toGallery({ ...row, save_photo: row.save_photo === 1, keep_templates: row.keep_templates === 1, created_at: new Date(row.created_at) });
 
 export const fromEnrollmentRow = (sealer: Sealer, row: SqliteEnrollmentRow): Enrollment =>
   toEnrollment(sealer, {
@@ -98,6 +98,8 @@ interface GalleryUpdate {
   set_match_level: number;
   match_level: string | null;
   set_liveness_level: number;
+  set_keep_templates: number;
+  keep_templates: number | null;
   liveness_level: string | null;
 }
 
@@ -138,7 +140,7 @@ interface WebhookAttemptUpdate {
 }
 
 const API_KEY = 'id, name, permissions, created_at, revoked_at';
-const GALLERY = 'name, save_photo, match_level, liveness_level, created_at';
+const GALLERY = 'name, save_photo, match_level, liveness_level, created_at, keep_templates';
 const ENROLLMENT =
   'gallery_name, user_id, model_id, template_sealed, photo_sealed, photo_mime, migrated_pending, created_at, updated_at';
 export const TRANSACTION = TRANSACTION_COLUMNS.join(', ');
@@ -160,7 +162,7 @@ export function sqliteStatements(db: Database.Database) {
 
     insertGallery: db.prepare<SqliteGalleryRow, SqliteGalleryRow>(
       `INSERT INTO galleries (${GALLERY})
-       VALUES (@name, @save_photo, @match_level, @liveness_level, @created_at) RETURNING ${GALLERY}`,
+       VALUES (@name, @save_photo, @match_level, @liveness_level, @created_at, @keep_templates) RETURNING ${GALLERY}`,
     ),
     getGallery: db.prepare<[string], SqliteGalleryRow>(`SELECT ${GALLERY} FROM galleries WHERE name = ?`),
     listGalleries: db.prepare<[], SqliteGalleryRow>(`SELECT ${GALLERY} FROM galleries ORDER BY name`),
@@ -168,7 +170,8 @@ export function sqliteStatements(db: Database.Database) {
       `UPDATE galleries SET
          save_photo = CASE WHEN @set_save_photo THEN @save_photo ELSE save_photo END,
          match_level = CASE WHEN @set_match_level THEN @match_level ELSE match_level END,
-         liveness_level = CASE WHEN @set_liveness_level THEN @liveness_level ELSE liveness_level END
+         liveness_level = CASE WHEN @set_liveness_level THEN @liveness_level ELSE liveness_level END,
+         keep_templates = CASE WHEN @set_keep_templates THEN @keep_templates ELSE keep_templates END
        WHERE name = @name RETURNING ${GALLERY}`,
     ),
     deleteGallery: db.prepare<[string]>('DELETE FROM galleries WHERE name = ?'),

@@ -185,6 +185,13 @@ CREATE TABLE verification_processes (
 CREATE INDEX verification_processes_by_dossier ON verification_processes (dossier_id);
 `,
   },
+  {
+    version: 4,
+    name: 'galleries that keep no templates',
+    sql: `
+ALTER TABLE galleries ADD COLUMN keep_templates INTEGER NOT NULL DEFAULT 1 CHECK (keep_templates IN (0, 1));
+`,
+  },
 ];
 
 /** Brings the database to the latest schema in one transaction. */
