@@ -19,8 +19,8 @@ async function freshDataDir(): Promise<string> {
   return dir;
 }
 
-function summary(keys: Pick<ServerKeys, 'dataKey' | 'keyId' | 'publicKeyPem'>): string {
-  return JSON.stringify({ dataKey: Buffer.from(keys.dataKey).toString('base64'), keyId: keys.keyId, pem: keys.publicKeyPem });
+function summary(keys: Pick<ServerKeys, 'dataKey' | 'keyId' | 'publicKeyPem' | 'signingPublicKeyPem'>): string {
+  return JSON.stringify({ dataKey: Buffer.from(keys.dataKey).toString('base64'), keyId: keys.keyId, pem: keys.publicKeyPem, signing: keys.signingPublicKeyPem });
 }
 
 /** Every loader sleeps until the same instant, so the child processes race the in-process loaders for real. */
@@ -28,7 +28,7 @@ const CHILD_SCRIPT = `
 const { loadOrCreateServerKeys } = await import(process.env.MODULE_URL);
 await new Promise((resolve) => setTimeout(resolve, Number(process.env.START_AT) - Date.now()));
 const keys = await loadOrCreateServerKeys(process.env.DATA_DIR);
-process.stdout.write(JSON.stringify({ dataKey: Buffer.from(keys.dataKey).toString('base64'), keyId: keys.keyId, pem: keys.publicKeyPem }));
+process.stdout.write(JSON.stringify({ dataKey: Buffer.from(keys.dataKey).toString('base64'), keyId: keys.keyId, pem: keys.publicKeyPem, signing: keys.signingPublicKeyPem }));
 `;
 
 test('loaders starting together on a fresh dir, in this process and in two others, all get the same keys', async () => {
@@ -45,7 +45,8 @@ test('loaders starting together on a fresh dir, in this process and in two other
   assert.equal((await stat(join(dataDir, 'keys'))).mode & 0o777, 0o700);
   assert.equal((await stat(join(dataDir, 'keys', 'data.key'))).mode & 0o777, 0o600);
   assert.equal((await stat(join(dataDir, 'keys', 'capture-rsa.pem'))).mode & 0o777, 0o600);
-  assert.deepEqual((await readdir(join(dataDir, 'keys'))).sort(), ['capture-rsa.pem', 'data.key'], 'no temporary files left');
+  assert.equal((await stat(join(dataDir, 'keys', 'signing-ed25519.pem'))).mode & 0o777, 0o600);
+  assert.deepEqual((await readdir(join(dataDir, 'keys'))).sort(), ['capture-rsa.pem', 'data.key', 'signing-ed25519.pem'], 'no temporary files left');
 });
 
 test('the published key forms agree with each other', async () => {
