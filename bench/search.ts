@@ -4,15 +4,20 @@
  *   node dist/bench/search.js [--sizes 100000,1000000] [--queries 2000] [--ground-truth 1000]
  *     [--profiles isotropic,realistic] [--ef 128,256,512] [--connectivity 32]
  *     [--expansion-add 128] [--passes 3] [--exact-max 100000] [--exact-queries 300]
+ *     [--conversion 20000]
  *
  * Each size enrols two templates for each of size/2 identities and queries with fresh samples
  * of enrolled identities. Ground truth is an exact float32 scan (usearch's exactSearch, checked
- * against ExactIndex wherever that runs). Progress goes to stderr, results to stdout.
+ * against ExactIndex wherever that runs). With --conversion N it instead times a gallery index
+ * converting from exact to HNSW in the background after its N+1th template. Progress goes to
+ * stderr, results to stdout.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { exactSearch, MetricKind } from 'usearch';
 import { ExactIndex } from '../src/search/exact.js';
+import { createGalleryIndex } from '../src/search/gallery-index.js';
 import { DEFAULT_HNSW_OPTIONS, HnswIndex } from '../src/search/hnsw.js';
 import type { SearchHit, VectorIndex } from '../src/search/types.js';
 
@@ -38,6 +43,7 @@ interface Options {
   passes: number;
   exactMax: number;
   exactQueries: number;
+  conversion: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -52,6 +58,7 @@ function parseOptions(argv: string[]): Options {
     passes: 3,
     exactMax: 100_000,
     exactQueries: 300,
+    conversion: 0,
   };
   const numbers = (value: string): number[] => value.split(',').map((part) => Number(part.replace(/_/g, '')));
   for (let i = 0; i < argv.length; i += 2) {
@@ -67,6 +74,7 @@ function parseOptions(argv: string[]): Options {
       case '--passes': options.passes = Number(value); break;
       case '--exact-max': options.exactMax = Number(value); break;
       case '--exact-queries': options.exactQueries = Number(value); break;
+      case '--conversion': options.conversion = Number(value); break;
       default: throw new Error(`unknown option ${flag}`);
     }
   }
@@ -373,8 +381,34 @@ function runSize(profile: Profile, size: number, options: Options): string[] {
   return rows;
 }
 
-function main(): void {
+/** Time for a live gallery index to become HNSW after passing `threshold`, and its longest event-loop stall. */
+async function measureConversion(threshold: number): Promise<void> {
+  const data = new SyntheticTemplates('isotropic');
+  const index = createGalleryIndex({ dimensions: DIMENSIONS, hnswThreshold: threshold });
+  const vector = new Float32Array(DIMENSIONS);
+  for (let row = 0; row <= threshold; row++) {
+    data.enrolled(row, vector);
+    index.add(templateId(row), vector);
+  }
+  const stalls = monitorEventLoopDelay({ resolution: 1 });
+  stalls.enable();
+  const started = performance.now();
+  await index.idle();
+  const seconds = (performance.now() - started) / 1000;
+  stalls.disable();
+  console.log(
+    `conversion of ${threshold + 1} templates to ${index.kind}: ${seconds.toFixed(1)} s, ` +
+      `event-loop delay p50 ${(stalls.percentile(50) / 1e6).toFixed(1)} ms, max ${(stalls.max / 1e6).toFixed(1)} ms`,
+  );
+  index.dispose();
+}
+
+async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.conversion > 0) {
+    await measureConversion(options.conversion);
+    return;
+  }
   const rows: string[] = [];
   for (const profile of options.profiles) {
     log(`${profile}: ${describeProfile(new SyntheticTemplates(profile))}`);
@@ -386,4 +420,4 @@ function main(): void {
   for (const row of rows) console.log(row);
 }
 
-main();
+await main();
