@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { INSTALL_ROOT } from '../src/config.js';
+import { seededRandom } from '../src/core/random.js';
 
 export const DATASETS = resolve(process.env.FACEGATE_DATASETS ?? join(INSTALL_ROOT, '..', 'shared', 'datasets'));
 
@@ -15,17 +16,6 @@ export function labelledImages(dataset: string): LabelledImage[] {
 
 export const readImage = (path: string): Uint8Array => new Uint8Array(readFileSync(path));
 
-/** Deterministic PRNG (mulberry32) so "random" subsets are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A fixed lfw-dev pair list: `genuine` same-identity pairs and as many

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExactIndex } from './exact.js';
+import { seededRandom } from '../core/random.js';
 
 const D = 16;
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function unitVector(next: () => number, d = D): Float32Array {
   const v = new Float32Array(d).map(() => next() - 0.5);
@@ -26,7 +17,7 @@ function dot(a: Float32Array, b: Float32Array): number {
 }
 
 function filled(count: number, seed = 1): { index: ExactIndex; vectors: Map<string, Float32Array> } {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const index = new ExactIndex(D, 4);
   const vectors = new Map<string, Float32Array>();
   for (let i = 0; i < count; i++) {
@@ -54,7 +45,7 @@ function assertSameHits(actual: { id: string; score: number }[], expected: { id:
 test('search returns the k best scores, best first, for odd and even sizes', () => {
   for (const count of [1, 2, 7, 301]) {
     const { index, vectors } = filled(count);
-    const next = random(99);
+    const next = seededRandom(99);
     for (let q = 0; q < 20; q++) {
       const query = unitVector(next);
       for (const k of [1, 5, 10, 400]) assertSameHits(index.search(query, k), bruteForce(vectors, query, k));
@@ -63,7 +54,7 @@ test('search returns the k best scores, best first, for odd and even sizes', () 
 });
 
 test('odd dimensions are scored in full', () => {
-  const next = random(5);
+  const next = seededRandom(5);
   const index = new ExactIndex(7);
   const stored = [unitVector(next, 7), unitVector(next, 7), unitVector(next, 7)];
   stored.forEach((v, i) => index.add(`v${i}`, v));
@@ -74,7 +65,7 @@ test('odd dimensions are scored in full', () => {
 
 test('minScore drops weaker hits', () => {
   const { index, vectors } = filled(200);
-  const query = unitVector(random(7));
+  const query = unitVector(seededRandom(7));
   const hits = index.search(query, 50, 0.2);
   assertSameHits(hits, bruteForce(vectors, query, 50, 0.2));
   assert.ok(hits.every((hit) => hit.score >= 0.2));
@@ -83,13 +74,13 @@ test('minScore drops weaker hits', () => {
 
 test('adding an existing id replaces its vector and keeps the size', () => {
   const { index, vectors } = filled(10);
-  const replacement = unitVector(random(3));
+  const replacement = unitVector(seededRandom(3));
   index.add('id4', replacement);
   assert.equal(index.size, 10);
   assert.deepEqual(index.search(replacement, 1)[0].id, 'id4');
   assert.ok(Math.abs(index.search(replacement, 1)[0].score - 1) < 1e-6);
   vectors.set('id4', replacement);
-  const query = unitVector(random(4));
+  const query = unitVector(seededRandom(4));
   assertSameHits(index.search(query, 10), bruteForce(vectors, query, 10));
 });
 
@@ -106,19 +97,19 @@ test('remove of the last, a middle and the first element keeps every other vecto
       assert.equal(best.id, other);
       assert.ok(Math.abs(best.score - 1) < 1e-6);
     }
-    assert.ok(index.search(unitVector(random(8)), 100).every((hit) => hit.id !== id));
+    assert.ok(index.search(unitVector(seededRandom(8)), 100).every((hit) => hit.id !== id));
   }
   assert.equal(index.remove('id3'), false);
   assert.equal(index.remove('missing'), false);
   for (const id of [...vectors.keys()]) index.remove(id);
   assert.equal(index.size, 0);
-  assert.deepEqual(index.search(unitVector(random(9)), 5), []);
+  assert.deepEqual(index.search(unitVector(seededRandom(9)), 5), []);
 });
 
 test('grows past its initial capacity', () => {
   const { index, vectors } = filled(1000);
   assert.equal(index.size, 1000);
-  const query = unitVector(random(11));
+  const query = unitVector(seededRandom(11));
   assertSameHits(index.search(query, 10), bruteForce(vectors, query, 10));
   assert.ok(index.memoryBytes() >= 1000 * D * 4);
 });
@@ -129,7 +120,7 @@ test('rejects bad vectors and k, and every call after dispose', () => {
   assert.throws(() => index.add('x', new Float32Array(D).fill(Number.NaN)), RangeError);
   assert.throws(() => index.search(new Float32Array(D), -1), RangeError);
   assert.deepEqual(index.search(new Float32Array(D), 0), []);
-  index.add('x', unitVector(random(1)));
+  index.add('x', unitVector(seededRandom(1)));
   index.dispose();
   assert.equal(index.has('x'), false);
   assert.throws(() => index.search(new Float32Array(D), 1), /disposed/);

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createGalleryIndex, loadGalleryIndex } from './gallery-index.js';
+import { seededRandom } from '../core/random.js';
 
 const D = 64;
 
 function randomVectors(count: number, seed: number): Float32Array[] {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const random = seededRandom(seed);
+  const next = () => random() - 0.5;
   return Array.from({ length: count }, () => {
     const v = new Float32Array(D).map(next);
     const norm = Math.hypot(...v);

@@ -2,19 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExactIndex } from './exact.js';
 import { HnswIndex } from './hnsw.js';
+import { seededRandom } from '../core/random.js';
 
 const D = 128;
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normalize(v: Float32Array): Float32Array {
   const norm = Math.hypot(...v);
@@ -23,7 +14,7 @@ function normalize(v: Float32Array): Float32Array {
 
 /** Face-like clusters: two enrolled samples and fresh queries per identity, genuine cosine ~0.6-0.7. */
 function clusteredData(identities: number, seed: number) {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const centres = Array.from({ length: identities }, () => normalize(new Float32Array(D).map(() => next() - 0.5)));
   const sampleOf = (identity: number) =>
     normalize(centres[identity].map((x) => x + 0.7 * (next() - 0.5) * Math.sqrt(12 / D)));
@@ -129,7 +120,7 @@ test('minScore, k and dispose', () => {
 });
 
 test('every template of a multi-threaded bulk load is reachable by its own vector', () => {
-  const next = random(5);
+  const next = seededRandom(5);
   const count = 3000;
   const vectors = Array.from({ length: count }, () => normalize(new Float32Array(D).map(() => next() - 0.5)));
   const hnsw = new HnswIndex(D, { threads: 2, expansionSearch: 32 });
