@@ -1,5 +1,6 @@
 /** What the HTTP layer is given, and what it attaches to each request. */
 import type { KeyObject } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../config.js';
 import type { Permission } from '../core/permissions.js';
 import type { ServerKeys } from '../crypto/server-keys.js';
@@ -40,4 +41,9 @@ declare module 'fastify' {
     /** Refid action (spec 002 refid format) and transaction-log context; routes without it are not logged. */
     audit?: { action: string; context: TransactionRecord['context'] };
   }
+}
+
+/** Base of the links the server hands out: FACEGATE_PUBLIC_URL, else the request's own scheme and host. */
+export function publicBaseUrl(deps: AppDeps, request: FastifyRequest): string {
+  return deps.config.publicUrl ?? `${request.protocol}://${request.host}`;
 }

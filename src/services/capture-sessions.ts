@@ -98,21 +98,22 @@ export async function submitCapture(deps: SessionDeps, token: string, blob: Uint
     return { status: session.state, message: session.state === 'expired' ? MESSAGES.expired : 'This capture was already completed.' };
   }
   const capture = openCapture(blob, deps.keys, { requireEncrypted: true });
-  const analysis = await deps.engine.analyze(capture.image, { template: true, liveness: true });
+  // Spec 001: a process page only collects the capture (verification comes later), so detection is enough.
+  const collectOnly = session.kind === 'process';
+  const analysis = await deps.engine.analyze(capture.image, collectOnly ? {} : { template: true, liveness: true });
   const primary = analysis.primary;
-  if (!primary?.template || primary.liveness === undefined) return { status: session.state, message: MESSAGES.noFace };
+  if (!primary || (!collectOnly && (!primary.template || primary.liveness === undefined))) return { status: session.state, message: MESSAGES.noFace };
 
   const client = await deps.store.getClientWithSecret(session.clientId);
   if (!client) throw new FacegateError('ERROR_UNAUTHORIZED', 'the client of this session was revoked');
-  if (session.kind === 'process') {
-    // Spec 001: the page only collects the liveness capture; the client starts verification later.
+  if (collectOnly) {
     await deps.store.updateProcess(session.subjectRef!, { livenessImage: capture.image }, now);
     await deps.store.updateCaptureSession(session.id, ['created', 'in_progress'], { state: 'completed', completedAt: now });
     return { status: 'completed', message: 'Thank you: your capture was received. You can close this page.' };
   }
-  const liveness = deps.engine.livenessDecision(primary.liveness, deps.livenessLevel);
+  const liveness = deps.engine.livenessDecision(primary.liveness!, deps.livenessLevel);
   const reference = await referenceFor(deps, session, client);
-  const probe = { modelId: deps.engine.modelId, vector: primary.template };
+  const probe = { modelId: deps.engine.modelId, vector: primary.template! };
   const match: (MatchDecision & { level: string }) | null = reference
     ? { level: reference.level, ...deps.engine.compareTemplates(probe, reference.template, 'selfie', parseMatchLevel(reference.level)) }
     : null;

@@ -5,7 +5,7 @@
  */
 import { levelThreshold, parseMatchLevel, similarityScore, highestLevelReached, type MatchLevel } from '../core/calibration.js';
 import { FacegateError } from '../core/errors.js';
-import type { LivenessDecision } from '../core/liveness.js';
+import { parseLivenessLevel, type LivenessDecision } from '../core/liveness.js';
 import { qualityModeRejection } from '../core/quality.js';
 import { decodeTemplate, encodeTemplate, type FaceTemplate } from '../core/template.js';
 import { facemapKey, sealFacemap } from '../crypto/facemap.js';
@@ -15,7 +15,7 @@ import type { FaceEngine } from '../engine/engine.js';
 import { StoreConflictError, type Context, type Gallery, type Store } from '../store/types.js';
 import type { GalleryIndexes } from './gallery-indexes.js';
 import { requireGallery } from './galleries.js';
-import { openCapture, type Capture } from './inputs.js';
+import { b64, openCapture, type Capture } from './inputs.js';
 
 export interface EnrollmentDeps {
   engine: FaceEngine;
@@ -44,7 +44,6 @@ interface Probe {
   liveness: LivenessDecision | null;
 }
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 function requireUserId(value: unknown): string {
   if (typeof value !== 'string' || !/^[^\s].{0,254}$/.test(value)) throw new FacegateError('ERROR_INVALID_JSON', '(/userId) is required: 1-255 characters, not starting with a space');
@@ -66,7 +65,7 @@ async function probe(deps: EnrollmentDeps, input: ProbeInput, checkLiveness: boo
   if (analysis.multipleFaces) throw new FacegateError('ERROR_MULTIPLE_FACES', '(/image) Multiple faces detected: send a photo of one person');
   const rejection = primary.quality ? qualityModeRejection(primary.quality, 'VERIFY') : null;
   if (rejection) throw new FacegateError('ERROR_POOR_ICAO_QUALITY', rejection);
-  const liveness = livenessLevel !== null && primary.liveness !== undefined ? deps.engine.livenessDecision(primary.liveness, livenessLevel as never) : null;
+  const liveness = livenessLevel !== null && primary.liveness !== undefined ? deps.engine.livenessDecision(primary.liveness, parseLivenessLevel(livenessLevel)) : null;
   return { gallery, capture, analysis, template: { modelId: deps.engine.modelId, vector: primary.template }, liveness };
 }
 

@@ -5,6 +5,8 @@ import type { ServerKeys } from '../crypto/server-keys.js';
 
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
+export const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+
 /** Decodes a base64 (or data-URL) image field; `field` names it in errors, e.g. "/image/template". */
 export function decodeBase64Field(value: unknown, field: string): Uint8Array {
   if (typeof value !== 'string' || value.length === 0) throw new FacegateError('ERROR_INVALID_JSON', `(${field}) is required and must be a base64 string`);

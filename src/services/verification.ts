@@ -14,7 +14,7 @@ import { encryptTemplate } from '../crypto/template-encryption.js';
 import type { ServerKeys } from '../crypto/server-keys.js';
 import type { ImageAnalysis } from '../engine/analyzer.js';
 import type { FaceEngine } from '../engine/engine.js';
-import { checkImageFormat, decodeBase64Field, openCapture, type Capture } from './inputs.js';
+import { b64, checkImageFormat, decodeBase64Field, openCapture, type Capture } from './inputs.js';
 
 export interface VerificationDeps {
   engine: FaceEngine;
@@ -25,7 +25,6 @@ export interface VerificationDeps {
 }
 
 const FORMAT_NAMES: Record<string, string> = { 'image/jpeg': 'JPEG', 'image/png': 'PNG', 'image/webp': 'WEBP', jpeg: 'JPEG', png: 'PNG', webp: 'WEBP' };
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 function templatesBlock(deps: VerificationDeps, templates: Record<string, Uint8Array>) {
   const key = deps.templateEncryptionKey;

@@ -16,9 +16,8 @@ import { issueFacemap } from '../../services/enrollment.js';
 import { openCaptureSession, type SessionDeps } from '../../services/capture-sessions.js';
 import { authenticateBasic } from '../../services/clients.js';
 import { requireGallery } from '../../services/galleries.js';
-import type { AppDeps } from '../context.js';
+import { publicBaseUrl, type AppDeps } from '../context.js';
 import { FileField, LooseObject, errorResponses } from '../schemas.js';
-import { publicBaseUrl } from './sessions.js';
 
 const tags = ['facemap authentication (spec 003)'];
 const EnrollmentMetadata = Type.Object({

@@ -7,9 +7,8 @@ import { openCaptureSession, type SessionDeps } from '../../services/capture-ses
 import { authenticateBasic } from '../../services/clients.js';
 import { createProcess, processJson, requireDossier, requireProcess, resultZip, setLivenessCapture, setReferenceImage, verifyProcess, type DossierDeps } from '../../services/dossiers.js';
 import { decodeBase64Field, openCapture } from '../../services/inputs.js';
-import type { AppDeps } from '../context.js';
+import { publicBaseUrl, type AppDeps } from '../context.js';
 import { Base64Image, LooseObject, errorResponses } from '../schemas.js';
-import { publicBaseUrl } from './sessions.js';
 
 const tags = ['dossiers (spec 001)'];
 const security = [{ basicAuth: [] }];

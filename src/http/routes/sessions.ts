@@ -9,7 +9,7 @@ import { FacegateError } from '../../core/errors.js';
 import { currentSessionState } from '../../core/verification-states.js';
 import { authenticateSignedRequest } from '../../services/clients.js';
 import { openCaptureSession, sessionForToken, submitCapture, touchSession, type SessionDeps } from '../../services/capture-sessions.js';
-import type { AppDeps } from '../context.js';
+import { publicBaseUrl, type AppDeps } from '../context.js';
 import { LooseObject, errorResponses } from '../schemas.js';
 
 const MAX_BLOB_BYTES = 16 * 1024 * 1024;
@@ -19,10 +19,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     rawBody?: string;
   }
-}
-
-export function publicBaseUrl(deps: AppDeps, request: FastifyRequest): string {
-  return deps.config.publicUrl ?? `${request.protocol}://${request.host}`;
 }
 
 export function sessionRoutes(deps: AppDeps, sessions: SessionDeps) {
@@ -80,19 +76,22 @@ export function sessionRoutes(deps: AppDeps, sessions: SessionDeps) {
     });
 
     r.post('/capture/:token/guidance', {
-      schema: { tags, summary: 'Face boxes and brightness of a small camera frame (image/jpeg), for live guidance', params: Type.Object({ token: Type.String() }), response: { 200: LooseObject('{faces, frameWidth, frameHeight, brightness}'), ...errorResponses } },
+      schema: { tags, summary: 'Face boxes, face brightness and head pose of a small camera frame (image/jpeg), for live guidance', params: Type.Object({ token: Type.String() }), response: { 200: LooseObject('{faces, frameWidth, frameHeight, brightness}'), ...errorResponses } },
       handler: async (request) => {
         const session = await sessionForToken(deps, request.params.token, new Date());
         if (session.state !== 'created' && session.state !== 'in_progress') throw new FacegateError('ERROR_NOT_FOUND', 'This capture link is no longer open.');
         await touchSession(deps, session, new Date());
         const frame = request.body as Buffer;
         if (!Buffer.isBuffer(frame) || frame.length > 512 * 1024) throw new FacegateError('ERROR_INVALID_IMAGE', 'send one JPEG frame of at most 512 KB as image/jpeg');
-        const analysis = await deps.engine.analyze(new Uint8Array(frame), {});
+        // Quality brings the head pose, so the SDK can say "look straight" as well as where to move.
+        const analysis = await deps.engine.analyze(new Uint8Array(frame), { quality: true });
+        const pose = analysis.primary?.quality?.measurements;
         return {
           faces: analysis.faces.map((f) => ({ x: f.box.x1, y: f.box.y1, width: f.box.x2 - f.box.x1, height: f.box.y2 - f.box.y1, score: f.score })),
           frameWidth: analysis.width,
           frameHeight: analysis.height,
           brightness: analysis.brightness,
+          ...(pose ? { yaw: pose.yaw, pitch: pose.pitch } : {}),
         };
       },
     });
