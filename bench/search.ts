@@ -4,33 +4,33 @@
  *   node dist/bench/search.js [--sizes 100000,1000000] [--queries 2000] [--ground-truth 1000]
  *     [--profiles isotropic,realistic] [--ef 128,256,512] [--connectivity 32]
  *     [--expansion-add 128] [--passes 3] [--exact-max 100000] [--exact-queries 300]
- *     [--conversion 20000]
+ *     [--conversion 20000] [--snapshots DIR]
  *
  * Each size enrols two templates for each of size/2 identities and queries with fresh samples
  * of enrolled identities. Ground truth is an exact float32 scan (usearch's exactSearch, checked
  * against ExactIndex wherever that runs). With --conversion N it instead times a gallery index
- * converting from exact to HNSW in the background after its N+1th template. Progress goes to
- * stderr, results to stdout.
+ * converting from exact to HNSW in the background after its N+1th template. With --snapshots
+ * DIR each graph is saved there sealed, as the server snapshots galleries, and restored
+ * instead of rebuilt by later runs with the same profile, size, M and efAdd; save, restore and
+ * the reconciliation digest of every row are timed. Progress goes to stderr, results to stdout.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { exactSearch, MetricKind } from 'usearch';
 import { ExactIndex } from '../src/search/exact.js';
+import { decodeGraphState, encodeGraphState } from '../src/search/hnsw-state.js';
+import { IndexSnapshots } from '../src/store/index-snapshots.js';
 import { createGalleryIndex } from '../src/search/gallery-index.js';
 import { DEFAULT_HNSW_OPTIONS, HnswIndex } from '../src/search/hnsw.js';
 import type { SearchHit, VectorIndex } from '../src/search/types.js';
+import { BENCH_SNAPSHOT_KEY, benchSnapshotName, CHUNK_ROWS, DIMENSIONS, enrolledChunks, identityOfId, parseProfile, SyntheticTemplates, templateId, type Profile } from './synthetic.js';
 
-const DIMENSIONS = 512;
-const ENROLLED_PER_IDENTITY = 2;
-const CHUNK_ROWS = 8192;
 const TOP_K = 10;
 const WARMUP_QUERIES = 200;
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
-
-type Profile = 'isotropic' | 'realistic';
 
 interface Options {
   sizes: number[];
@@ -44,6 +44,7 @@ interface Options {
   exactMax: number;
   exactQueries: number;
   conversion: number;
+  snapshots: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -59,6 +60,7 @@ function parseOptions(argv: string[]): Options {
     exactMax: 100_000,
     exactQueries: 300,
     conversion: 0,
+    snapshots: undefined,
   };
   const numbers = (value: string): number[] => value.split(',').map((part) => Number(part.replace(/_/g, '')));
   for (let i = 0; i < argv.length; i += 2) {
@@ -75,144 +77,11 @@ function parseOptions(argv: string[]): Options {
       case '--exact-max': options.exactMax = Number(value); break;
       case '--exact-queries': options.exactQueries = Number(value); break;
       case '--conversion': options.conversion = Number(value); break;
+      case '--snapshots': options.snapshots = value; break;
       default: throw new Error(`unknown option ${flag}`);
     }
   }
   return options;
-}
-
-function parseProfile(name: string): Profile {
-  if (name !== 'isotropic' && name !== 'realistic') throw new Error(`unknown profile ${name}`);
-  return name;
-}
-
-function hash32(x: number): number {
-  x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
-  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
-  return (x ^ (x >>> 16)) >>> 0;
-}
-
-/** Uniform on (-0.5, 0.5) from a xorshift32 state; returns the next state. */
-function fillUniform(state: number, out: Float32Array, weights?: Float32Array): number {
-  for (let i = 0; i < out.length; i++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    out[i] = ((state >>> 0) * 2.3283064365386963e-10 - 0.5) * (weights ? weights[i] : 1);
-  }
-  return state;
-}
-
-function normalize(v: Float32Array): void {
-  let norm = 0;
-  for (let i = 0; i < v.length; i++) norm += v[i] * v[i];
-  const scale = 1 / Math.sqrt(norm);
-  for (let i = 0; i < v.length; i++) v[i] *= scale;
-}
-
-/** In-place fast Walsh-Hadamard transform (length a power of two), scaled to stay orthonormal. */
-function hadamard(v: Float32Array): void {
-  for (let half = 1; half < v.length; half *= 2) {
-    for (let block = 0; block < v.length; block += 2 * half) {
-      for (let i = block; i < block + half; i++) {
-        const a = v[i];
-        const b = v[i + half];
-        v[i] = a + b;
-        v[i + half] = a - b;
-      }
-    }
-  }
-  const scale = 1 / Math.sqrt(v.length);
-  for (let i = 0; i < v.length; i++) v[i] *= scale;
-}
-
-/**
- * Deterministic synthetic templates. A template is normalize(s·c + √(1-s²)·noise) for its
- * identity's unit centre c, with s ~ 0.82 ± 0.10 per sample, so two samples of one identity
- * score 0.67 ± 0.12 (real templates: 0.68 ± 0.12).
- *
- * - isotropic: centres uniform in all 512 directions; different identities score 0 ± 0.044.
- * - realistic: centres with a power-law variance spectrum (i^-0.85) in a random basis, so
- *   different identities score 0 ± 0.09, as real templates do (0.005 ± 0.097): real
- *   embeddings fill fewer effective dimensions than 512.
- */
-class SyntheticTemplates {
-  readonly #profile: Profile;
-  readonly #spectrum = new Float32Array(DIMENSIONS);
-  readonly #signsA = new Float32Array(DIMENSIONS);
-  readonly #signsB = new Float32Array(DIMENSIONS);
-  readonly #centre = new Float32Array(DIMENSIONS);
-  readonly #four = new Float32Array(4);
-  #centreIdentity = -1;
-
-  constructor(profile: Profile) {
-    this.#profile = profile;
-    for (let i = 0; i < DIMENSIONS; i++) this.#spectrum[i] = profile === 'realistic' ? (i + 1) ** -0.425 : 1;
-    fillUniform(hash32(0x5eed), this.#signsA);
-    fillUniform(hash32(0x5eee), this.#signsB);
-  }
-
-  /** Enrolled template `row`: sample `row % 2` of identity `row / 2`. */
-  enrolled(row: number, out: Float32Array): void {
-    this.#sample(Math.floor(row / ENROLLED_PER_IDENTITY), row % ENROLLED_PER_IDENTITY, out);
-  }
-
-  /** A fresh sample of an enrolled identity, for query `q` against `size` enrolled templates. */
-  query(q: number, size: number, out: Float32Array): number {
-    const identity = hash32(q + 0x0ae7) % Math.floor(size / ENROLLED_PER_IDENTITY);
-    this.#sample(identity, 1000 + q, out);
-    return identity;
-  }
-
-  #sample(identity: number, sample: number, out: Float32Array): void {
-    const centre = this.#centreOf(identity);
-    let state = hash32(Math.imul(identity, 0x9e3779b1) ^ hash32(sample + 0x51ed27)) | 1;
-    // Sum of four uniforms: a cheap bell curve for the sample's quality s.
-    const four = this.#four;
-    state = fillUniform(state, four);
-    const signal = Math.min(0.99, Math.max(0.45, 0.82 + 0.1 * Math.sqrt(3) * (four[0] + four[1] + four[2] + four[3])));
-    fillUniform(state, out);
-    const noise = (Math.sqrt(1 - signal * signal) * Math.sqrt(12)) / Math.sqrt(DIMENSIONS);
-    for (let i = 0; i < DIMENSIONS; i++) out[i] = signal * centre[i] + noise * out[i];
-    normalize(out);
-  }
-
-  #centreOf(identity: number): Float32Array {
-    if (identity === this.#centreIdentity) return this.#centre;
-    const centre = this.#centre;
-    fillUniform(hash32(identity * 2 + 1) | 1, centre, this.#spectrum);
-    if (this.#profile === 'realistic') {
-      // Two rounds of random signs + Hadamard: a cheap random rotation of the spectrum's axes.
-      for (let i = 0; i < DIMENSIONS; i++) centre[i] *= Math.sign(this.#signsA[i]);
-      hadamard(centre);
-      for (let i = 0; i < DIMENSIONS; i++) centre[i] *= Math.sign(this.#signsB[i]);
-      hadamard(centre);
-    }
-    normalize(centre);
-    this.#centreIdentity = identity;
-    return centre;
-  }
-}
-
-function* enrolledChunks(data: SyntheticTemplates, size: number): Generator<{ start: number; ids: string[]; vectors: Float32Array }> {
-  const vectors = new Float32Array(CHUNK_ROWS * DIMENSIONS);
-  for (let start = 0; start < size; start += CHUNK_ROWS) {
-    const rows = Math.min(CHUNK_ROWS, size - start);
-    const ids: string[] = [];
-    for (let r = 0; r < rows; r++) {
-      data.enrolled(start + r, vectors.subarray(r * DIMENSIONS, (r + 1) * DIMENSIONS));
-      ids.push(templateId(start + r));
-    }
-    yield { start, ids, vectors: vectors.subarray(0, rows * DIMENSIONS) };
-  }
-}
-
-function templateId(row: number): string {
-  return `subject-${row.toString().padStart(7, '0')}`;
-}
-
-function identityOfId(id: string): number {
-  return Math.floor(Number(id.slice('subject-'.length)) / ENROLLED_PER_IDENTITY);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -323,7 +192,28 @@ const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
 const ms = (value: number): string => `${value.toFixed(2)} ms`;
 const pct = (value: number): string => `${(100 * value).toFixed(1)}%`;
 
-function runSize(profile: Profile, size: number, options: Options): string[] {
+/** Sealed save and restore as the server does them, and the digest check reconciliation makes per row. */
+async function measureSnapshot(snapshots: IndexSnapshots, name: string, hnsw: HnswIndex, data: SyntheticTemplates, size: number): Promise<string> {
+  let started = performance.now();
+  await snapshots.save(name, (graphPath) => encodeGraphState({ modelId: 'synthetic', dimensions: DIMENSIONS, state: hnsw.save(graphPath) }));
+  const saveSeconds = (performance.now() - started) / 1000;
+  started = performance.now();
+  const restored = await snapshots.load(name, (state, graphPath) => HnswIndex.restore(DIMENSIONS, {}, decodeGraphState(state).state, graphPath));
+  const restoreSeconds = (performance.now() - started) / 1000;
+  restored?.dispose();
+  let digestMs = 0;
+  let differing = 0;
+  for (const chunk of enrolledChunks(data, size)) {
+    const digestStarted = performance.now();
+    chunk.ids.forEach((id, r) => {
+      if (hnsw.fingerprint(chunk.vectors.subarray(r * DIMENSIONS, (r + 1) * DIMENSIONS)) !== hnsw.fingerprintOf(id)) differing++;
+    });
+    digestMs += performance.now() - digestStarted;
+  }
+  return `snapshot ${name}: sealed save ${saveSeconds.toFixed(1)} s, restore ${restoreSeconds.toFixed(1)} s, digest check of ${size} rows ${(digestMs / 1000).toFixed(1)} s (${differing} differ)`;
+}
+
+async function runSize(profile: Profile, size: number, options: Options): Promise<string[]> {
   const data = new SyntheticTemplates(profile);
   const rows: string[] = [];
   const queries = new Float32Array(options.queries * DIMENSIONS);
@@ -337,15 +227,27 @@ function runSize(profile: Profile, size: number, options: Options): string[] {
   const truthIdentities = identities.slice(0, truthCount);
   rows.push(`| ${profile} | ${size} | ground truth (float32 scan) | | | | identity@1 ${pct(identityRate(truth.top1, truthIdentities))} | |`);
 
-  log(`${profile} ${size}: HNSW build`);
   const rssBefore = rssBytes();
-  const hnsw = new HnswIndex(DIMENSIONS, { connectivity: options.connectivity, expansionAdd: options.expansionAdd });
-  let buildMs = 0;
-  for (const chunk of enrolledChunks(data, size)) {
+  const snapshots = options.snapshots ? new IndexSnapshots(options.snapshots, BENCH_SNAPSHOT_KEY) : undefined;
+  const snapshotName = benchSnapshotName(profile, size, options.connectivity, options.expansionAdd);
+  let hnsw: HnswIndex | undefined;
+  let build = '';
+  if (snapshots) {
     const started = performance.now();
-    hnsw.addBatch(chunk.ids, chunk.vectors);
-    buildMs += performance.now() - started;
-    if ((chunk.start / CHUNK_ROWS) % 16 === 15) log(`  ${chunk.start + chunk.ids.length} inserted, ${(buildMs / 1000).toFixed(0)} s`);
+    hnsw = await snapshots.load(snapshotName, (state, graphPath) => HnswIndex.restore(DIMENSIONS, {}, decodeGraphState(state).state, graphPath));
+    if (hnsw) build = `restored in ${((performance.now() - started) / 1000).toFixed(1)} s`;
+  }
+  if (!hnsw) {
+    log(`${profile} ${size}: HNSW build`);
+    hnsw = new HnswIndex(DIMENSIONS, { connectivity: options.connectivity, expansionAdd: options.expansionAdd });
+    let buildMs = 0;
+    for (const chunk of enrolledChunks(data, size)) {
+      const started = performance.now();
+      hnsw.addBatch(chunk.ids, chunk.vectors);
+      buildMs += performance.now() - started;
+      if ((chunk.start / CHUNK_ROWS) % 16 === 15) log(`  ${chunk.start + chunk.ids.length} inserted, ${(buildMs / 1000).toFixed(0)} s`);
+    }
+    build = `${(buildMs / 1000).toFixed(0)} s`;
   }
   const rssDelta = rssBytes() - rssBefore;
   const memory = `${mb(hnsw.memoryBytes())} (RSS +${mb(rssDelta)})`;
@@ -354,10 +256,11 @@ function runSize(profile: Profile, size: number, options: Options): string[] {
     const latency = measureLatency(hnsw, queries, options.queries, options.passes);
     const recall = agreement(latency.top1.slice(0, truthCount), truth.top1);
     rows.push(
-      `| ${profile} | ${size} | HNSW M=${options.connectivity} efAdd=${options.expansionAdd} ef=${ef} | ${(buildMs / 1000).toFixed(0)} s | ${ms(latency.p50)} | ${ms(latency.p99)} | ${pct(recall)}, identity@1 ${pct(identityRate(latency.top1.slice(0, truthCount), truthIdentities))} | ${memory} |`,
+      `| ${profile} | ${size} | HNSW M=${options.connectivity} efAdd=${options.expansionAdd} ef=${ef} | ${build} | ${ms(latency.p50)} | ${ms(latency.p99)} | ${pct(recall)}, identity@1 ${pct(identityRate(latency.top1.slice(0, truthCount), truthIdentities))} | ${memory} |`,
     );
     log(rows[rows.length - 1]);
   }
+  if (snapshots) log(await measureSnapshot(snapshots, snapshotName, hnsw, data, size));
   hnsw.dispose();
 
   if (size <= options.exactMax) {
@@ -412,7 +315,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   for (const profile of options.profiles) {
     log(`${profile}: ${describeProfile(new SyntheticTemplates(profile))}`);
-    for (const size of options.sizes) rows.push(...runSize(profile, size, options));
+    for (const size of options.sizes) rows.push(...(await runSize(profile, size, options)));
   }
   console.log(`queries: ${options.queries} (ground truth on ${Math.min(options.groundTruth, options.queries)}), top-${TOP_K}, passes: ${options.passes}`);
   console.log('| data | size | index | build | p50 | p99 | recall@1 vs exact | memory |');

@@ -32,6 +32,13 @@ export function positiveInt(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+export function booleanFlag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new FacegateError('ERROR_INVALID_ARGUMENT', `${name} must be true or false, got "${env[name]}"`);
+  return raw === 'true';
+}
+
 export function loadEngineConfig(env: Env = process.env): EngineConfig {
   const workers = positiveInt(env, 'FACEGATE_WORKERS', availableParallelism());
   return {
@@ -63,6 +70,8 @@ export interface ServerConfig extends EngineConfig {
   defaultLivenessLevel: LivenessLevel;
   /** FACEGATE_HNSW_THRESHOLD: gallery size from which 1:N search uses the HNSW index (default 20000). */
   hnswThreshold: number;
+  /** FACEGATE_INDEX_SNAPSHOTS: keep sealed snapshots of graph indexes in <data dir>/indexes for fast starts (default true). */
+  indexSnapshots: boolean;
   /** LOG_LEVEL: pino level (default info). */
   logLevel: string;
   /** FACEGATE_PUBLIC_URL: base of the links handed out (capture pages); default: the request's own scheme and host. */
@@ -80,9 +89,8 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
   if (bootstrapApiKey && !UUID.test(bootstrapApiKey)) throw invalid(`FACEGATE_BOOTSTRAP_API_KEY must be a UUID, got "${bootstrapApiKey}"`);
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw invalid('DATABASE_URL must start with postgres:// or postgresql://');
-  const encryptionEnabled = (env.TEMPLATE_ENCRYPTION_ENABLED ?? 'false').toLowerCase();
-  if (!['true', 'false'].includes(encryptionEnabled)) throw invalid(`TEMPLATE_ENCRYPTION_ENABLED must be true or false, got "${env.TEMPLATE_ENCRYPTION_ENABLED}"`);
-  if (encryptionEnabled === 'true' && !env.TEMPLATE_ENCRYPTION_KEY) throw invalid('TEMPLATE_ENCRYPTION_ENABLED is true but TEMPLATE_ENCRYPTION_KEY (an RSA public key) is not set');
+  const encryptionEnabled = booleanFlag(env, 'TEMPLATE_ENCRYPTION_ENABLED', false);
+  if (encryptionEnabled && !env.TEMPLATE_ENCRYPTION_KEY) throw invalid('TEMPLATE_ENCRYPTION_ENABLED is true but TEMPLATE_ENCRYPTION_KEY (an RSA public key) is not set');
   const logLevel = env.LOG_LEVEL?.toLowerCase() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw invalid(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const defaultLivenessLevel = env.FACEGATE_LIVENESS_LEVEL || 'MODERATE';
@@ -97,11 +105,12 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
     databaseUrl,
     dataKey: env.FACEGATE_DATA_KEY || undefined,
     bootstrapApiKey: bootstrapApiKey?.toLowerCase(),
-    templateEncryptionKey: encryptionEnabled === 'true' ? env.TEMPLATE_ENCRYPTION_KEY : undefined,
+    templateEncryptionKey: encryptionEnabled ? env.TEMPLATE_ENCRYPTION_KEY : undefined,
     bodyLimitBytes: positiveInt(env, 'FACEGATE_BODY_LIMIT_MB', 48) * 1024 * 1024,
     rateLimitPerMinute: positiveInt(env, 'FACEGATE_RATE_LIMIT', 1200),
     defaultLivenessLevel,
     hnswThreshold: positiveInt(env, 'FACEGATE_HNSW_THRESHOLD', 20_000),
+    indexSnapshots: booleanFlag(env, 'FACEGATE_INDEX_SNAPSHOTS', true),
     logLevel,
     publicUrl: env.FACEGATE_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
     sessionLifetimeMs: positiveInt(env, 'FACEGATE_SESSION_MINUTES', 15) * 60_000,

@@ -3,6 +3,7 @@
  * come up or the process exits: no half pipeline is ever served. SIGINT and
  * SIGTERM finish in-flight requests before releasing the engine and store.
  */
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.js';
 import { createSealer } from './crypto/at-rest.js';
@@ -13,6 +14,7 @@ import { buildApp } from './http/app.js';
 import type { AppDeps } from './http/context.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './services/api-keys.js';
 import { GalleryIndexes } from './services/gallery-indexes.js';
+import { IndexSnapshots } from './store/index-snapshots.js';
 import { openStore } from './store/open.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import type { Store } from './store/types.js';
@@ -37,8 +39,9 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
   try {
     if (config.bootstrapApiKey) await ensureBootstrapKey(store, config.bootstrapApiKey);
     engine = await FaceEngine.open(config);
-    const indexes = new GalleryIndexes(engine.modelId, engine.pack.manifest.models.embedder.dimensions, config.hnswThreshold);
-    const loaded = await indexes.loadAll(store);
+    const snapshots = config.indexSnapshots ? new IndexSnapshots(path.join(config.dataDir, 'indexes'), keys.dataKey) : undefined;
+    const indexes = new GalleryIndexes(engine.modelId, engine.pack.manifest.models.embedder.dimensions, config.hnswThreshold, snapshots);
+    const { snapshotFailures, ...loaded } = await indexes.loadAll(store);
     const webhooks = new WebhookDispatcher(store);
     const deps: AppDeps = {
       config,
@@ -53,6 +56,7 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
     const app = await buildApp(deps, options);
     webhooks.start();
     app.log.info({ ...loaded, store: store.kind, modelId: engine.modelId, workers: engine.stats.workers }, 'facegate ready');
+    for (const failure of snapshotFailures) app.log.warn(failure, 'search index snapshot did not open; rebuilt from the store');
     if (loaded.skippedOtherModel > 0) app.log.warn(`${loaded.skippedOtherModel} stored templates were made by another model and are not searchable; re-enroll those users`);
     const running = engine;
     return {
@@ -60,6 +64,7 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
       deps,
       release: async () => {
         await webhooks.stop();
+        await indexes.saveChanged().catch((error: unknown) => app.log.error({ err: error }, 'search index snapshot failed; the next start rebuilds'));
         indexes.disposeAll();
         await running.close();
         await store.close();

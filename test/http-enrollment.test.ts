@@ -142,3 +142,32 @@ test('the search index is rebuilt from the store on restart', async () => {
     await second.close();
   }
 });
+
+test('a graph index is snapshotted at shutdown and restored, not rebuilt, at the next start', async () => {
+  const env = { FACEGATE_DATA_DIR: t.dataDir, FACEGATE_HNSW_THRESHOLD: '2' };
+  const kioskIndex = async (app: TestApp) => (await app.request({ method: 'GET', url: '/admin/v1/galleries/kiosk' })).json().index;
+  const third = await startTestApp(env);
+  try {
+    assert.deepEqual(await kioskIndex(third), { kind: 'hnsw', size: people.length });
+    const deleted = await third.request({ method: 'DELETE', url: `/backoffice/v1/enroll?gallery=kiosk&userId=${people[1]}` });
+    assert.equal(deleted.statusCode, 200, deleted.body);
+  } finally {
+    await third.close();
+  }
+  const snapshotDir = join(t.dataDir, 'indexes');
+  const sealedFiles = () => readdirSync(snapshotDir).sort().map((file) => readFileSync(join(snapshotDir, file)).toString('base64'));
+  const savedAtShutdown = sealedFiles();
+  assert.ok(savedAtShutdown.length >= 2);
+
+  const fourth = await startTestApp(env);
+  try {
+    assert.deepEqual(await kioskIndex(fourth), { kind: 'hnsw', size: people.length - 1 });
+    const found = (await fourth.request({ method: 'POST', url: '/sdk/v1/search', payload: { gallery: 'kiosk', image: datasetBase64(photoOf(people[4], 6)) } })).json();
+    assert.equal(found.candidates[0]?.userId, people[4]);
+    const deletedPerson = (await fourth.request({ method: 'POST', url: '/sdk/v1/search', payload: { gallery: 'kiosk', image: datasetBase64(photoOf(people[1], 6)) } })).json();
+    assert.ok(deletedPerson.candidates.every((candidate: { userId: string }) => candidate.userId !== people[1]));
+    assert.deepEqual(sealedFiles(), savedAtShutdown, 'restored as saved: a rebuild would have written a new snapshot');
+  } finally {
+    await fourth.close();
+  }
+});

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ExactIndex } from './exact.js';
 import { HnswIndex } from './hnsw.js';
@@ -130,4 +133,40 @@ test('every template of a multi-threaded bulk load is reachable by its own vecto
   );
   const unreachable = vectors.filter((vector, i) => hnsw.search(vector, 1)[0]?.id !== `r${i}`).length;
   assert.equal(unreachable, 0);
+});
+
+test('save and restore keep every id, search result, freed key and fingerprint', () => {
+  const { enrolled, queries } = clusteredData(300, 6);
+  const hnsw = new HnswIndex(D, { expansionSearch: 64 });
+  for (const { id, vector } of enrolled) hnsw.add(id, vector);
+  hnsw.remove('p3a');
+  hnsw.remove('p9b');
+  const dir = mkdtempSync(join(tmpdir(), 'facegate-hnsw-'));
+  try {
+    const graphPath = join(dir, 'graph.usearch');
+    const state = hnsw.save(graphPath);
+    assert.equal(state.idByKey.filter((id) => id === null).length, 2);
+    const restored = HnswIndex.restore(D, { expansionSearch: 64 }, state, graphPath);
+    assert.equal(restored.size, 598);
+    assert.equal(restored.has('p3a'), false);
+    for (const query of queries.slice(0, 50)) assert.deepEqual(restored.search(query, 5), hnsw.search(query, 5));
+    for (const { id, vector } of enrolled.slice(0, 20)) {
+      if (!restored.has(id)) continue;
+      assert.equal(restored.fingerprintOf(id), restored.fingerprint(vector));
+      assert.equal(restored.fingerprintOf(id), hnsw.fingerprintOf(id));
+    }
+    assert.notEqual(restored.fingerprint(enrolled[0].vector), restored.fingerprint(enrolled[1].vector));
+
+    // Freed keys are reused after a restore, and new ids get fresh ones.
+    restored.add('p3a', enrolled[6].vector);
+    restored.add('newcomer', enrolled[8].vector);
+    assert.equal(restored.size, 600);
+    assert.equal(restored.fingerprintOf('p3a'), restored.fingerprint(enrolled[6].vector));
+    assert.equal(restored.search(enrolled[8].vector, 2).some((hit) => hit.id === 'newcomer'), true);
+
+    const mismatched = { ...state, idByKey: state.idByKey.slice(1), fingerprints: state.fingerprints.slice(1) };
+    assert.throws(() => HnswIndex.restore(D, {}, mismatched, graphPath), /holds 598 vectors but its state names 597/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,9 @@ interface NativeIndex {
   search(queries: Int8Array, k: number, threads: number): [BigUint64Array, Float32Array, BigUint64Array];
   remove(keys: BigUint64Array): number[];
   contains(keys: BigUint64Array): boolean[];
+  size(): number;
+  save(path: string): void;
+  load(path: string): void;
 }
 
 type NativeIndexConstructor = new (
@@ -67,6 +71,21 @@ export const DEFAULT_HNSW_OPTIONS: Required<Omit<HnswOptions, 'threads'>> = {
   expansionSearch: 384,
 };
 
+/**
+ * What a saved graph needs beside usearch's own file to be restored: the id of each usearch
+ * key and a digest of each key's int8 codes, so a restored index can be checked row by row
+ * against the templates in the store without searching.
+ */
+export interface HnswState {
+  connectivity: number;
+  expansionAdd: number;
+  /** usearch key → template id; null where the key is free. */
+  idByKey: (string | null)[];
+  /** Per key, the first 8 bytes of the SHA-256 of its int8 codes (0 where free). */
+  fingerprints: BigUint64Array;
+  removedNodes: number;
+}
+
 /** Rows quantized and handed to the addon per call during bulk loads (4 MB of codes at 512-d). */
 const BATCH_ROWS = 8192;
 
@@ -90,6 +109,7 @@ export class HnswIndex implements VectorIndex {
   /** Removed nodes stay in usearch's graph (and memory) until an insert reuses them. */
   #removedNodes = 0;
   #oneKey = new BigUint64Array(1);
+  #fingerprints = new BigUint64Array(1024);
   #codes: Int8Array;
   #expansionSearch: number;
 
@@ -134,7 +154,9 @@ export class HnswIndex implements VectorIndex {
     const native = this.#usable();
     assertVector(vector, this.dimensions);
     quantize(vector, 0, this.#codes, 0, this.dimensions);
-    this.#oneKey[0] = BigInt(this.#claimKey(id));
+    const key = this.#claimKey(id);
+    this.#fingerprints[key] = fingerprintCodes(this.#codes);
+    this.#oneKey[0] = BigInt(key);
     try {
       // Every add passes the same thread count: usearch sizes its per-thread contexts when it
       // grows, and a later call with more threads than contexts would fail.
@@ -169,7 +191,9 @@ export class HnswIndex implements VectorIndex {
       const batchIds = batchRows.map((row) => ids[row]);
       batchRows.forEach((row, i) => {
         quantize(vectors, row * d, codes, i * d, d);
-        keys[i] = BigInt(this.#claimKey(ids[row]));
+        const key = this.#claimKey(ids[row]);
+        this.#fingerprints[key] = fingerprintCodes(codes.subarray(i * d, (i + 1) * d));
+        keys[i] = BigInt(key);
       });
       try {
         const batchCodes = codes.subarray(0, batchRows.length * d);
@@ -207,14 +231,16 @@ export class HnswIndex implements VectorIndex {
     const key = this.#keyById.get(id);
     if (key === undefined) return false;
     this.#removeNative(native, key);
-    this.#keyById.delete(id);
-    this.#idByKey[key] = undefined;
-    this.#freeKeys.push(key);
+    this.#freeKey(id, key);
     return true;
   }
 
   has(id: string): boolean {
     return this.#keyById.has(id);
+  }
+
+  ids(): IterableIterator<string> {
+    return this.#keyById.keys();
   }
 
   search(query: Float32Array, k: number, minScore = -Infinity): SearchHit[] {
@@ -233,6 +259,54 @@ export class HnswIndex implements VectorIndex {
       if (id !== undefined) hits.push({ id, score });
     }
     return hits;
+  }
+
+  /** The digest recorded when `id` was inserted; undefined when absent. */
+  fingerprintOf(id: string): bigint | undefined {
+    const key = this.#keyById.get(id);
+    return key === undefined ? undefined : this.#fingerprints[key];
+  }
+
+  /** The digest `add(id, vector)` would record: equal digests mean the index holds this vector. */
+  fingerprint(vector: Float32Array): bigint {
+    assertVector(vector, this.dimensions);
+    quantize(vector, 0, this.#codes, 0, this.dimensions);
+    return fingerprintCodes(this.#codes);
+  }
+
+  /** Writes usearch's graph file to `graphPath` and returns the rest of what `restore` needs. */
+  save(graphPath: string): HnswState {
+    this.#usable().save(graphPath);
+    return {
+      connectivity: this.options.connectivity,
+      expansionAdd: this.options.expansionAdd,
+      idByKey: this.#idByKey.map((id) => id ?? null),
+      fingerprints: this.#fingerprints.slice(0, this.#idByKey.length),
+      removedNodes: this.#removedNodes,
+    };
+  }
+
+  /** Rebuilds an index saved by `save`; throws when the file and the state disagree. */
+  static restore(dimensions: number, options: HnswOptions, state: HnswState, graphPath: string): HnswIndex {
+    const index = new HnswIndex(dimensions, { ...options, connectivity: state.connectivity, expansionAdd: state.expansionAdd });
+    const native = index.#usable();
+    native.load(graphPath);
+    if (state.fingerprints.length !== state.idByKey.length) throw new Error('the saved index state is inconsistent');
+    state.idByKey.forEach((id, key) => {
+      if (id === null) {
+        index.#freeKeys.push(key);
+        return;
+      }
+      index.#keyById.set(id, key);
+    });
+    index.#idByKey = state.idByKey.map((id) => id ?? undefined);
+    index.#fingerprints = new BigUint64Array(Math.max(1024, state.fingerprints.length));
+    index.#fingerprints.set(state.fingerprints);
+    index.#removedNodes = state.removedNodes;
+    if (native.size() !== index.#keyById.size) {
+      throw new Error(`the saved graph holds ${native.size()} vectors but its state names ${index.#keyById.size}`);
+    }
+    return index;
   }
 
   /**
@@ -271,6 +345,11 @@ export class HnswIndex implements VectorIndex {
       this.#removeNative(this.#usable(), key);
     } else {
       key = this.#freeKeys.pop() ?? this.#idByKey.length;
+      if (key >= this.#fingerprints.length) {
+        const grown = new BigUint64Array(this.#fingerprints.length * 2);
+        grown.set(this.#fingerprints);
+        this.#fingerprints = grown;
+      }
       this.#idByKey[key] = id;
       this.#keyById.set(id, key);
     }
@@ -281,11 +360,15 @@ export class HnswIndex implements VectorIndex {
   #releaseKeys(ids: readonly string[]): void {
     for (const id of ids) {
       const key = this.#keyById.get(id);
-      if (key === undefined) continue;
-      this.#keyById.delete(id);
-      this.#idByKey[key] = undefined;
-      this.#freeKeys.push(key);
+      if (key !== undefined) this.#freeKey(id, key);
     }
+  }
+
+  #freeKey(id: string, key: number): void {
+    this.#keyById.delete(id);
+    this.#idByKey[key] = undefined;
+    this.#fingerprints[key] = 0n;
+    this.#freeKeys.push(key);
   }
 
   #removeNative(native: NativeIndex, key: number): void {
@@ -298,6 +381,10 @@ export class HnswIndex implements VectorIndex {
     if (!this.#native) throw new Error('the index has been disposed');
     return this.#native;
   }
+}
+
+function fingerprintCodes(codes: Int8Array): bigint {
+  return createHash('sha256').update(codes).digest().readBigUInt64LE(0);
 }
 
 /**

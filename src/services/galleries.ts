@@ -49,5 +49,5 @@ export async function updateGallery(store: Store, name: string, settings: Galler
 
 export async function deleteGallery(store: Store, indexes: GalleryIndexes, name: string): Promise<void> {
   if (!(await store.deleteGallery(name))) throw new FacegateError('ERROR_GALLERY_NOT_FOUND', `gallery "${name}" does not exist`);
-  indexes.drop(name);
+  await indexes.drop(name);
 }

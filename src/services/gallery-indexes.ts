@@ -1,45 +1,104 @@
 /**
  * One in-memory search index per gallery, built from the store at start and
  * kept in step with it by the enrollment service (same request as the write).
+ * Graph indexes are snapshotted (sealed) at start and at shutdown; at the next
+ * start a snapshot is restored and reconciled with the store instead of rebuilt.
  */
 import { decodeTemplate } from '../core/template.js';
-import { createGalleryIndex, loadGalleryIndex } from '../search/gallery-index.js';
-import type { VectorIndex } from '../search/types.js';
+import { createGalleryIndex, GalleryIndex, loadGalleryIndex, reconcileGalleryIndex } from '../search/gallery-index.js';
+import { HnswIndex } from '../search/hnsw.js';
+import { decodeGraphState, encodeGraphState } from '../search/hnsw-state.js';
+import type { IndexSnapshots } from '../store/index-snapshots.js';
 import type { Store } from '../store/types.js';
 
+export interface IndexLoadReport {
+  galleries: number;
+  templates: number;
+  skippedOtherModel: number;
+  /** Galleries restored from a snapshot, and the rows reconciliation changed in them. */
+  restored: number;
+  reconciled: { replaced: number; removed: number };
+  /** Snapshots that did not open and were rebuilt from the store instead. */
+  snapshotFailures: { gallery: string; reason: string }[];
+}
+
 export class GalleryIndexes {
-  private readonly indexes = new Map<string, VectorIndex>();
+  private readonly indexes = new Map<string, GalleryIndex>();
+  /** Per gallery, the index revision its snapshot holds. */
+  private readonly snapshotRevisions = new Map<string, number>();
 
   constructor(
     private readonly modelId: string,
     private readonly dimensions: number,
     private readonly hnswThreshold: number,
+    private readonly snapshots?: IndexSnapshots,
   ) {}
 
   /** Loads every gallery; templates of another model are left out (they cannot be searched with this one) and counted. */
-  async loadAll(store: Store): Promise<{ galleries: number; templates: number; skippedOtherModel: number }> {
-    let templates = 0;
-    let skippedOtherModel = 0;
+  async loadAll(store: Store): Promise<IndexLoadReport> {
+    const report: IndexLoadReport = {
+      galleries: 0,
+      templates: 0,
+      skippedOtherModel: 0,
+      restored: 0,
+      reconciled: { replaced: 0, removed: 0 },
+      snapshotFailures: [],
+    };
     const galleries = await store.listGalleries();
+    report.galleries = galleries.length;
     for (const gallery of galleries) {
       const modelId = this.modelId;
       async function* vectors() {
         for await (const row of store.listTemplates(gallery.name)) {
           if (row.modelId !== modelId) {
-            skippedOtherModel++;
+            report.skippedOtherModel++;
             continue;
           }
-          templates++;
+          report.templates++;
           yield { id: row.userId, vector: decodeTemplate(row.template).vector };
         }
       }
       this.indexes.get(gallery.name)?.dispose();
-      this.indexes.set(gallery.name, await loadGalleryIndex(this.dimensions, vectors(), { hnswThreshold: this.hnswThreshold }));
+      const restored = await this.restore(gallery.name).catch((error: unknown) => {
+        report.snapshotFailures.push({ gallery: gallery.name, reason: error instanceof Error ? error.message : String(error) });
+        return undefined;
+      });
+      if (restored) {
+        const changes = await reconcileGalleryIndex(restored, vectors());
+        report.restored++;
+        report.reconciled.replaced += changes.replaced;
+        report.reconciled.removed += changes.removed;
+        this.indexes.set(gallery.name, restored);
+        if (changes.replaced + changes.removed === 0) this.snapshotRevisions.set(gallery.name, restored.revision);
+      } else {
+        this.indexes.set(gallery.name, await loadGalleryIndex(this.dimensions, vectors(), { hnswThreshold: this.hnswThreshold }));
+      }
     }
-    return { galleries: galleries.length, templates, skippedOtherModel };
+    await this.snapshots?.prune(galleries.map((gallery) => gallery.name));
+    await this.saveChanged();
+    return report;
   }
 
-  get(galleryName: string): VectorIndex {
+  /** Snapshots every graph index that changed since its last snapshot. */
+  async saveChanged(): Promise<number> {
+    const snapshots = this.snapshots;
+    if (!snapshots) return 0;
+    let saved = 0;
+    for (const [name, index] of this.indexes) {
+      const graph = index.settledGraph;
+      if (!graph || this.snapshotRevisions.get(name) === index.revision) continue;
+      let revision = index.revision;
+      await snapshots.save(name, (graphPath) => {
+        revision = index.revision;
+        return encodeGraphState({ modelId: this.modelId, dimensions: this.dimensions, state: graph.save(graphPath) });
+      });
+      this.snapshotRevisions.set(name, revision);
+      saved++;
+    }
+    return saved;
+  }
+
+  get(galleryName: string): GalleryIndex {
     let index = this.indexes.get(galleryName);
     if (!index) {
       index = createGalleryIndex({ dimensions: this.dimensions, hnswThreshold: this.hnswThreshold });
@@ -48,13 +107,26 @@ export class GalleryIndexes {
     return index;
   }
 
-  drop(galleryName: string): void {
+  async drop(galleryName: string): Promise<void> {
     this.indexes.get(galleryName)?.dispose();
     this.indexes.delete(galleryName);
+    this.snapshotRevisions.delete(galleryName);
+    await this.snapshots?.remove(galleryName);
   }
 
   disposeAll(): void {
     for (const index of this.indexes.values()) index.dispose();
     this.indexes.clear();
+  }
+
+  private async restore(galleryName: string): Promise<GalleryIndex | undefined> {
+    return this.snapshots?.load(galleryName, (stateBytes, graphPath) => {
+      const saved = decodeGraphState(stateBytes);
+      if (saved.modelId !== this.modelId || saved.dimensions !== this.dimensions) {
+        throw new Error(`the snapshot was built for model ${saved.modelId} (${saved.dimensions}-d)`);
+      }
+      const graph = HnswIndex.restore(this.dimensions, {}, saved.state, graphPath);
+      return GalleryIndex.fromGraph(graph, { hnswThreshold: this.hnswThreshold });
+    });
   }
 }
