@@ -3,6 +3,8 @@
  * documented in the README; a bad value stops the process with a message that
  * names the variable.
  */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,13 +80,70 @@ export interface ServerConfig extends EngineConfig {
   publicUrl: string | undefined;
   /** FACEGATE_SESSION_MINUTES: lifetime of a capture session (default 15). */
   sessionLifetimeMs: number;
+  /** FACEGATE_TLS_*: HTTPS and mTLS (docs/tls.md); undefined serves plain HTTP. */
+  tls: TlsConfig | undefined;
+}
+
+/** `require`: no handshake without a client certificate; `request`: routes marked clientCertOptional are open to everyone. */
+export type ClientCertificateMode = 'require' | 'request';
+
+export interface TlsConfig {
+  /** FACEGATE_TLS_CERT and FACEGATE_TLS_KEY, read once: replacing the files takes a restart. */
+  certificatePem: Buffer;
+  privateKeyPem: Buffer;
+  /** FACEGATE_TLS_CLIENT_CA and FACEGATE_TLS_CLIENT_CERT (default require). */
+  clientCa: { certificatesPem: Buffer; mode: ClientCertificateMode } | undefined;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+const invalid = (message: string) => new FacegateError('ERROR_INVALID_ARGUMENT', message);
+
+/** FACEGATE_DATA_DIR, default ./data; `facegate tls` keeps its files under it too. */
+export const dataDirFrom = (env: Env): string => resolve(env.FACEGATE_DATA_DIR || 'data');
+
+function readPemFile(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw invalid(`${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+function parsed<T>(name: string, path: string, what: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw invalid(`${name}: ${path} is not ${what} (${(err as Error).message})`);
+  }
+}
+
+function loadTlsConfig(env: Env): TlsConfig | undefined {
+  const certPath = env.FACEGATE_TLS_CERT || undefined;
+  const keyPath = env.FACEGATE_TLS_KEY || undefined;
+  const caPath = env.FACEGATE_TLS_CLIENT_CA || undefined;
+  const mode = env.FACEGATE_TLS_CLIENT_CERT || undefined;
+  if (mode !== undefined && mode !== 'require' && mode !== 'request') throw invalid(`FACEGATE_TLS_CLIENT_CERT must be require or request, got "${mode}"`);
+  if (mode && !caPath) throw invalid('FACEGATE_TLS_CLIENT_CERT needs FACEGATE_TLS_CLIENT_CA, the CA that signs client certificates');
+  if (!certPath && !keyPath) {
+    if (caPath) throw invalid('FACEGATE_TLS_CLIENT_CA needs FACEGATE_TLS_CERT and FACEGATE_TLS_KEY: client certificates are only checked over HTTPS');
+    return undefined;
+  }
+  if (!certPath || !keyPath) throw invalid(`set both FACEGATE_TLS_CERT and FACEGATE_TLS_KEY or neither; ${certPath ? 'FACEGATE_TLS_KEY' : 'FACEGATE_TLS_CERT'} is missing`);
+  const certificatePem = readPemFile('FACEGATE_TLS_CERT', certPath);
+  const privateKeyPem = readPemFile('FACEGATE_TLS_KEY', keyPath);
+  const certificate = parsed('FACEGATE_TLS_CERT', certPath, 'a PEM certificate', () => new X509Certificate(certificatePem));
+  const privateKey = parsed('FACEGATE_TLS_KEY', keyPath, 'an unencrypted PEM private key', () => createPrivateKey(privateKeyPem));
+  if (!certificate.checkPrivateKey(privateKey)) throw invalid(`FACEGATE_TLS_KEY: ${keyPath} is not the private key of the certificate in ${certPath}`);
+  if (!caPath) return { certificatePem, privateKeyPem, clientCa: undefined };
+  const certificatesPem = readPemFile('FACEGATE_TLS_CLIENT_CA', caPath);
+  const ca = parsed('FACEGATE_TLS_CLIENT_CA', caPath, 'a PEM certificate', () => new X509Certificate(certificatesPem));
+  if (!ca.ca) throw invalid(`FACEGATE_TLS_CLIENT_CA: ${caPath} is not a CA certificate (basicConstraints CA:TRUE); it must be the CA that signs client certificates`);
+  return { certificatePem, privateKeyPem, clientCa: { certificatesPem, mode: mode ?? 'require' } };
+}
+
 export function loadServerConfig(env: Env = process.env): ServerConfig {
-  const invalid = (message: string) => new FacegateError('ERROR_INVALID_ARGUMENT', message);
   const bootstrapApiKey = env.FACEGATE_BOOTSTRAP_API_KEY || undefined;
   if (bootstrapApiKey && !UUID.test(bootstrapApiKey)) throw invalid(`FACEGATE_BOOTSTRAP_API_KEY must be a UUID, got "${bootstrapApiKey}"`);
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -101,7 +160,7 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
     ...loadEngineConfig(env),
     host: env.FACEGATE_HOST || '0.0.0.0',
     port,
-    dataDir: resolve(env.FACEGATE_DATA_DIR || 'data'),
+    dataDir: dataDirFrom(env),
     databaseUrl,
     dataKey: env.FACEGATE_DATA_KEY || undefined,
     bootstrapApiKey: bootstrapApiKey?.toLowerCase(),
@@ -114,5 +173,6 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
     logLevel,
     publicUrl: env.FACEGATE_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
     sessionLifetimeMs: positiveInt(env, 'FACEGATE_SESSION_MINUTES', 15) * 60_000,
+    tls: loadTlsConfig(env),
   };
 }

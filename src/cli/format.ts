@@ -36,6 +36,18 @@ Server and data (FACEGATE_DATA_DIR or DATABASE_URL select the same data a runnin
                                          encrypted capture blob for /api/v1/process and friends, made with the
                                          server's public key (from the data dir, or fetched from --server)
 
+HTTPS and mTLS (docs/tls.md; --dir and --ca-dir default to <data dir>/tls)
+  tls init [--dir D] [--host name,...] [--days N]
+                                         client CA (client-ca.crt/.key, 10 years) and a self-signed server
+                                         certificate (server.crt/.key, SAN from --host, default localhost,127.0.0.1,
+                                         --days default 825); prints the paths and the FACEGATE_TLS_* variables
+  tls sign <csr.pem> [--ca-dir D] [--days N] [--out FILE]
+                                         checks the CSR's signature and signs a clientAuth certificate for its
+                                         subject with the client CA (--days default 365)
+  tls csr --cn NAME [--org O] [--out-key FILE] [--out-csr FILE]
+                                         what a client runs: a new RSA 2048 key (default client.key, kept) and
+                                         its CSR (default client.csr, sent to the operator)
+
 Options
   --pretty            indented JSON
   --pack DIR          model pack directory (env FACEGATE_MODEL_PACK)

@@ -15,6 +15,7 @@ import { FaceEngine } from '../engine/engine.js';
 import { evalPairs } from './eval-pairs.js';
 import { boxJson, USAGE } from './format.js';
 import { serverCommands } from './server-commands.js';
+import { tlsCommands } from './tls-commands.js';
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -35,6 +36,14 @@ const { values: opts, positionals } = parseArgs({
     gallery: { type: 'string' },
     'callback-url': { type: 'string' },
     out: { type: 'string' },
+    dir: { type: 'string' },
+    host: { type: 'string' },
+    days: { type: 'string' },
+    'ca-dir': { type: 'string' },
+    cn: { type: 'string' },
+    org: { type: 'string' },
+    'out-key': { type: 'string' },
+    'out-csr': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -167,7 +176,8 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const command = commands[name] ?? serverCommands({ opts, print, fail })[name];
+  const io = { opts, print, fail };
+  const command = commands[name] ?? serverCommands(io)[name] ?? tlsCommands(io)[name];
   if (!command) fail(`unknown command "${name}"; run "facegate --help"`);
   await command(rest);
 }

@@ -25,7 +25,7 @@ async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
   }
 }
 
-const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+export const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
 
 function booleanOption(value: string | boolean | undefined, name: string, io: CommandIo): boolean | undefined {
   if (value === undefined) return undefined;
@@ -37,13 +37,17 @@ function booleanOption(value: string | boolean | undefined, name: string, io: Co
 export function serverCommands(io: CommandIo): Record<string, (args: string[]) => Promise<void>> {
   return {
     async serve() {
-      const server = await startServer(loadServerConfig());
+      const config = loadServerConfig();
+      const server = await startServer(config);
       const key = process.env.FACEGATE_BOOTSTRAP_API_KEY;
+      const mode = config.tls?.clientCa?.mode;
+      const curl = (needsClientCert: boolean) => (needsClientCert && mode ? 'curl --cert client.crt --key client.key' : 'curl');
       process.stderr.write(
         `facegate listening on ${server.url}\n` +
+          (mode ? `  mTLS:      ${mode === 'require' ? 'every request needs' : 'all but the capture page, its SDK and /api/v1/{face_health,time,pub_key,models} need'} a client certificate signed by FACEGATE_TLS_CLIENT_CA (docs/tls.md)\n` : '') +
           `  API docs:  ${server.url}/docs   OpenAPI: ${server.url}/openapi.json\n` +
-          `  health:    curl ${server.url}/api/v1/face_health\n` +
-          (key ? `  try:       curl -H "x-api-key: ${key}" ${server.url}/admin/v1/galleries\n` : '  create an API key: npx facegate keys create --name me --permissions "*"\n'),
+          `  health:    ${curl(mode === 'require')} ${server.url}/api/v1/face_health\n` +
+          (key ? `  try:       ${curl(true)} -H "x-api-key: ${key}" ${server.url}/admin/v1/galleries\n` : '  create an API key: npx facegate keys create --name me --permissions "*"\n'),
       );
     },
 

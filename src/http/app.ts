@@ -25,6 +25,7 @@ import { contextRoutes } from './routes/context.js';
 import { engineRoutes } from './routes/engine.js';
 import { ErrorBody } from './schemas.js';
 import { publicRoutes } from './routes/public.js';
+import { httpsServerOptions } from './tls.js';
 
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
@@ -47,6 +48,7 @@ function binarySchemas<T>(schema: T): T {
 
 export async function buildApp(deps: AppDeps, options: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
   const app = Fastify({
+    https: deps.config.tls ? httpsServerOptions(deps.config.tls) : null,
     logger: options.logger ?? { level: deps.config.logLevel },
     bodyLimit: deps.config.bodyLimitBytes,
     requestIdHeader: 'requestid',

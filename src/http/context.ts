@@ -38,6 +38,8 @@ declare module 'fastify' {
     permission?: Permission;
     /** `sdk` / `backoffice` routes also accept any key of that context (handshake). */
     anyOf?: 'sdk' | 'backoffice';
+    /** Opened by end users' browsers (capture page, SDK) or health probes, which hold no client certificate: mTLS request mode serves them without one. */
+    clientCertOptional?: true;
     /** Refid action (spec 002 refid format) and transaction-log context; routes without it are not logged. */
     audit?: { action: string; context: TransactionRecord['context'] };
   }

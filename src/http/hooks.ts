@@ -1,6 +1,7 @@
 /**
- * Cross-cutting request handling: API-key authentication and authorization,
- * request ids, the LogAPITrigger line, and the transaction log.
+ * Cross-cutting request handling: client certificates (mTLS request mode),
+ * API-key authentication and authorization, request ids, the LogAPITrigger
+ * line, and the transaction log.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +9,7 @@ import { FacegateError } from '../core/errors.js';
 import { grants, grantsContext } from '../core/permissions.js';
 import { makeRefid } from '../core/refid.js';
 import type { AppDeps } from './context.js';
+import { checkClientCertificate } from './tls.js';
 
 export function registerHooks(app: FastifyInstance, deps: AppDeps): void {
   app.addHook('onRequest', async (request, reply) => {
@@ -17,6 +19,7 @@ export function registerHooks(app: FastifyInstance, deps: AppDeps): void {
     }
     const audit = request.routeOptions.config.audit;
     if (audit) request.audit = { refid: makeRefid(audit.action, randomUUID(), Date.now()), startedAt: performance.now(), facts: {} };
+    if (deps.config.tls?.clientCa?.mode === 'request') checkClientCertificate(request);
 
     const { permission, anyOf } = request.routeOptions.config;
     if (!permission && !anyOf) return;

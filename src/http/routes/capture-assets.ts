@@ -40,7 +40,7 @@ export async function loadSdkAssets(): Promise<SdkAssets> {
 
 export function captureAssetRoutes(deps: AppDeps, assets: SdkAssets) {
   return async (app: FastifyInstance) => {
-    app.get('/sdk/:file', { schema: { hide: true } }, async (request, reply) => {
+    app.get('/sdk/:file', { schema: { hide: true }, config: { clientCertOptional: true } }, async (request, reply) => {
       const { file } = request.params as { file: string };
       const body = assets.scripts.get(file);
       if (!body) throw new FacegateError('ERROR_NOT_FOUND', `no SDK file ${file}; the SDK is /sdk/facegate-capture.js (docs/capture-sdk.md)`);
@@ -51,6 +51,7 @@ export function captureAssetRoutes(deps: AppDeps, assets: SdkAssets) {
     });
 
     app.get('/capture/:token', {
+      config: { clientCertOptional: true },
       schema: { tags: ['sessions (spec 004)'], summary: 'The hosted capture page of a session or authentication', params: Type.Object({ token: Type.String() }), querystring: Type.Object({ locale: Type.Optional(Type.String({ maxLength: 16 })) }) },
       handler: async (request, reply) => {
         const { token } = request.params as { token: string };

@@ -76,6 +76,7 @@ export function sessionRoutes(deps: AppDeps, sessions: SessionDeps) {
     });
 
     r.post('/capture/:token/guidance', {
+      config: { clientCertOptional: true },
       schema: { tags, summary: 'Face boxes, face brightness and head pose of a small camera frame (image/jpeg), for live guidance', params: Type.Object({ token: Type.String() }), response: { 200: LooseObject('{faces, frameWidth, frameHeight, brightness}'), ...errorResponses } },
       handler: async (request) => {
         const session = await sessionForToken(deps, request.params.token, new Date());
@@ -97,6 +98,7 @@ export function sessionRoutes(deps: AppDeps, sessions: SessionDeps) {
     });
 
     r.post('/capture/:token/submit', {
+      config: { clientCertOptional: true },
       schema: { tags, summary: 'Submit the encrypted capture blob (application/octet-stream); answers the outcome in plain words', params: Type.Object({ token: Type.String() }), response: { 200: LooseObject('{status, message, redirectUrl?}'), ...errorResponses } },
       handler: async (request) => {
         const blob = request.body;
