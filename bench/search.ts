@@ -213,7 +213,7 @@ async function measureSnapshot(snapshots: IndexSnapshots, name: string, hnsw: Hn
   return `snapshot ${name}: sealed save ${saveSeconds.toFixed(1)} s, restore ${restoreSeconds.toFixed(1)} s, digest check of ${size} rows ${(digestMs / 1000).toFixed(1)} s (${differing} differ)`;
 }
 
-async function runSize(profile: Profile, size: number, options: Options): Promise<string[]> {
+async function runSize(profile: Profile, size: number, options: Options, notes: string[]): Promise<string[]> {
   const data = new SyntheticTemplates(profile);
   const rows: string[] = [];
   const queries = new Float32Array(options.queries * DIMENSIONS);
@@ -260,7 +260,7 @@ async function runSize(profile: Profile, size: number, options: Options): Promis
     );
     log(rows[rows.length - 1]);
   }
-  if (snapshots) log(await measureSnapshot(snapshots, snapshotName, hnsw, data, size));
+  if (snapshots) notes.push(await measureSnapshot(snapshots, snapshotName, hnsw, data, size));
   hnsw.dispose();
 
   if (size <= options.exactMax) {
@@ -313,14 +313,16 @@ async function main(): Promise<void> {
     return;
   }
   const rows: string[] = [];
+  const notes: string[] = [];
   for (const profile of options.profiles) {
     log(`${profile}: ${describeProfile(new SyntheticTemplates(profile))}`);
-    for (const size of options.sizes) rows.push(...(await runSize(profile, size, options)));
+    for (const size of options.sizes) rows.push(...(await runSize(profile, size, options, notes)));
   }
   console.log(`queries: ${options.queries} (ground truth on ${Math.min(options.groundTruth, options.queries)}), top-${TOP_K}, passes: ${options.passes}`);
   console.log('| data | size | index | build | p50 | p99 | recall@1 vs exact | memory |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
+  for (const note of notes) console.log(note);
 }
 
 await main();

@@ -62,8 +62,8 @@ export interface HnswOptions {
 /**
  * Chosen with bench/search.ts (docs/benchmarks.md, "1:N search"): M=32 reaches a given recall
  * with about half the ef of M=16 on 512-d templates, for 832 B per template (int8 vector plus
- * graph). At 1 M, ef=256 measured 98.7% recall@1 at 6.4 ms p99 and ef=512 99.5% at 11.7 ms;
- * 384 sits between the two and was not measured on its own.
+ * graph). At 1 M, ef=384 measured 99.3% recall@1 at 7.9 ms p99 (9.3 ms on a graph fresh from
+ * its build); ef=256 falls below 99% recall, ef=512 is close to 10 ms.
  */
 export const DEFAULT_HNSW_OPTIONS: Required<Omit<HnswOptions, 'threads'>> = {
   connectivity: 32,
