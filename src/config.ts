@@ -74,6 +74,8 @@ export interface ServerConfig extends EngineConfig {
   hnswThreshold: number;
   /** FACEGATE_INDEX_SNAPSHOTS: keep sealed snapshots of graph indexes in <data dir>/indexes for fast starts (default true). */
   indexSnapshots: boolean;
+  /** FACEGATE_INDEX_SYNC_MS: how often search indexes pick up enrollments other servers wrote to the same database (default 1000). */
+  indexSyncMs: number;
   /** LOG_LEVEL: pino level (default info). */
   logLevel: string;
   /** FACEGATE_PUBLIC_URL: base of the links handed out (capture pages); default: the request's own scheme and host. */
@@ -170,6 +172,7 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
     defaultLivenessLevel,
     hnswThreshold: positiveInt(env, 'FACEGATE_HNSW_THRESHOLD', 20_000),
     indexSnapshots: booleanFlag(env, 'FACEGATE_INDEX_SNAPSHOTS', true),
+    indexSyncMs: positiveInt(env, 'FACEGATE_INDEX_SYNC_MS', 1000),
     logLevel,
     publicUrl: env.FACEGATE_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
     sessionLifetimeMs: positiveInt(env, 'FACEGATE_SESSION_MINUTES', 15) * 60_000,

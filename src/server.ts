@@ -14,10 +14,14 @@ import { buildApp } from './http/app.js';
 import type { AppDeps } from './http/context.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './services/api-keys.js';
 import { GalleryIndexes } from './services/gallery-indexes.js';
+import { IndexSync } from './services/index-sync.js';
 import { IndexSnapshots } from './store/index-snapshots.js';
 import { openStore } from './store/open.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import type { Store } from './store/types.js';
+
+/** How far before the index load the change-log replay starts: covers a database clock behind ours. */
+const SYNC_CLOCK_MARGIN_MS = 5 * 60_000;
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -41,6 +45,8 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
     engine = await FaceEngine.open(config);
     const snapshots = config.indexSnapshots ? new IndexSnapshots(path.join(config.dataDir, 'indexes'), keys.dataKey) : undefined;
     const indexes = new GalleryIndexes(engine.modelId, engine.pack.manifest.models.embedder.dimensions, config.hnswThreshold, snapshots);
+    // Changes from before the load on (with room for the database's clock to differ) are replayed; replaying is harmless.
+    const syncFrom = new Date(Date.now() - SYNC_CLOCK_MARGIN_MS);
     const { snapshotFailures, ...loaded } = await indexes.loadAll(store);
     const webhooks = new WebhookDispatcher(store);
     const deps: AppDeps = {
@@ -54,7 +60,13 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
       templateEncryptionKey: config.templateEncryptionKey ? parseRsaPublicKey(config.templateEncryptionKey) : undefined,
     };
     const app = await buildApp(deps, options);
+    const sync = new IndexSync(store, indexes, engine.modelId, {
+      intervalMs: config.indexSyncMs,
+      since: syncFrom,
+      onError: (error) => app.log.warn({ err: error }, 'search index sync failed; retrying'),
+    });
     webhooks.start();
+    sync.start();
     app.log.info({ ...loaded, store: store.kind, modelId: engine.modelId, workers: engine.stats.workers }, 'facegate ready');
     for (const failure of snapshotFailures) app.log.warn(failure, 'search index snapshot did not open; rebuilt from the store');
     if (loaded.skippedOtherModel > 0) app.log.warn(`${loaded.skippedOtherModel} stored templates were made by another model and are not searchable; re-enroll those users`);
@@ -64,6 +76,7 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
       deps,
       release: async () => {
         await webhooks.stop();
+        await sync.stop();
         await indexes.saveChanged().catch((error: unknown) => app.log.error({ err: error }, 'search index snapshot failed; the next start rebuilds'));
         indexes.disposeAll();
         await running.close();

@@ -9,14 +9,13 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { seededRandom } from '../src/core/random.js';
-import { encodeTemplate } from '../src/core/template.js';
 import { createSealer } from '../src/crypto/at-rest.js';
 import { ExactIndex } from '../src/search/exact.js';
 import { GalleryIndexes } from '../src/services/gallery-indexes.js';
 import { IndexSnapshots } from '../src/store/index-snapshots.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import type { Store } from '../src/store/types.js';
+import { templateEnrollment, unitVectors } from './template-rows.js';
 
 const D = 64;
 const MODEL = 'snapshot-test-model';
@@ -26,15 +25,10 @@ const GALLERY = 'lobby';
 const root = mkdtempSync(join(tmpdir(), 'facegate-index-snapshots-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const next = seededRandom(11);
-function randomVector(): Float32Array {
-  const vector = new Float32Array(D).map(() => next() - 0.5);
-  const norm = Math.hypot(...vector);
-  return vector.map((x) => x / norm);
-}
+const randomVector = unitVectors(D, 11);
 
 async function enroll(store: Store, userId: string, vector: Float32Array, replace = false): Promise<void> {
-  const enrollment = { galleryName: GALLERY, userId, modelId: MODEL, template: encodeTemplate({ modelId: MODEL, vector }), photo: null, photoMime: null, migratedPending: false };
+  const enrollment = templateEnrollment(GALLERY, userId, vector, MODEL);
   if (replace) await store.replaceEnrollment(enrollment);
   else await store.insertEnrollment(enrollment);
 }

@@ -242,6 +242,35 @@ export function storeSuite(name: string, open: () => Promise<Store>, raw: RawEnr
       assert.deepEqual(await collect(store.listTemplates(gallery)), []);
     });
 
+    it('logs every enrollment write, cascaded gallery deletes included, for other servers to follow', async () => {
+      const gallery = await newGallery();
+      const before = new Date(Date.now() - 60_000);
+      const ofGallery = async (since = before, afterSeq = 0, limit = 100) =>
+        (await store.listEnrollmentChanges(since, afterSeq, limit)).filter((change) => change.galleryName === gallery);
+      await store.insertEnrollment(enrollmentOf(gallery, 'alice'));
+      await store.insertEnrollment(enrollmentOf(gallery, 'bob'));
+      await store.replaceEnrollment(enrollmentOf(gallery, 'alice', { template: randomBytes(64) }));
+      await store.deleteEnrollment(gallery, 'bob');
+      assert.equal(await store.deleteEnrollment(gallery, 'nobody'), false);
+      const changes = await ofGallery();
+      assert.deepEqual(changes.map((change) => change.userId), ['alice', 'bob', 'alice', 'bob']);
+      assert.ok(changes.every((change, i) => i === 0 || change.seq > changes[i - 1].seq));
+      assert.ok(changes.every((change) => Math.abs(change.changedAt.getTime() - Date.now()) < 60_000));
+
+      assert.deepEqual((await ofGallery(before, changes[1].seq)).map((change) => change.seq), changes.slice(2).map((change) => change.seq));
+      assert.equal((await store.listEnrollmentChanges(before, changes[0].seq - 1, 2)).length, 2);
+      assert.deepEqual(await ofGallery(new Date(Date.now() + 60_000)), [], 'nothing changed in the future');
+
+      await store.insertEnrollment(enrollmentOf(gallery, 'carol'));
+      await store.deleteGallery(gallery);
+      const [inserted, ...cascaded] = (await ofGallery(before, changes[3].seq)).map((change) => change.userId);
+      assert.equal(inserted, 'carol');
+      assert.deepEqual(cascaded.sort(), ['alice', 'carol'], 'deleting the gallery logs each enrollment it takes with it');
+
+      assert.ok((await store.pruneEnrollmentChanges(new Date(Date.now() + 60_000))) >= 7);
+      assert.deepEqual(await ofGallery(), []);
+    });
+
     it('lists every template of a gallery larger than one page exactly once', async () => {
       const gallery = await newGallery();
       const other = await newGallery();

@@ -121,6 +121,7 @@ if (baseUrl === undefined || baseUrl === '') {
           { version: 2, name: 'webhook deliveries' },
           { version: 3, name: 'person-facing verifications' },
           { version: 4, name: 'galleries that keep no templates' },
+          { version: 5, name: 'enrollment change log for search-index sync' },
         ]);
         await check.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')");
       } finally {

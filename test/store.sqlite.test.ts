@@ -76,6 +76,7 @@ describe('SQLite specifics', () => {
         { version: 2, name: 'webhook deliveries' },
         { version: 3, name: 'person-facing verifications' },
         { version: 4, name: 'galleries that keep no templates' },
+        { version: 5, name: 'enrollment change log for search-index sync' },
       ]);
     });
   });

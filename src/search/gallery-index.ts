@@ -123,6 +123,17 @@ export class GalleryIndex implements VectorIndex {
     return this.#active().has(id);
   }
 
+  /** True when the index already holds this vector for `id` (for a graph: the same int8 codes). */
+  holds(id: string, vector: Float32Array): boolean {
+    const exact = this.#exact;
+    if (exact) {
+      const held = exact.vectorOf(id);
+      return held !== undefined && held.length === vector.length && held.every((x, i) => x === vector[i]);
+    }
+    const graph = this.#graph();
+    return graph.fingerprintOf(id) === graph.fingerprint(vector);
+  }
+
   search(query: Float32Array, k: number, minScore?: number): SearchHit[] {
     return this.#active().search(query, k, minScore);
   }

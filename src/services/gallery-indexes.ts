@@ -107,6 +107,11 @@ export class GalleryIndexes {
     return index;
   }
 
+  /** The gallery's index if this server has one, without creating it. */
+  find(galleryName: string): GalleryIndex | undefined {
+    return this.indexes.get(galleryName);
+  }
+
   async drop(galleryName: string): Promise<void> {
     this.indexes.get(galleryName)?.dispose();
     this.indexes.delete(galleryName);

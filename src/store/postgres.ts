@@ -75,6 +75,7 @@ import type {
   ApiKeyRecord,
   ClaimedWebhookDelivery,
   Enrollment,
+  EnrollmentChange,
   Gallery,
   GalleryPatch,
   NewApiKey,
@@ -352,6 +353,15 @@ class PostgresStore implements Store {
       const after = page[page.length - 1].user_id;
       page = await this.query<TemplateRow>(sql.nextTemplates, [galleryName, after, TEMPLATE_PAGE_SIZE]);
     }
+  }
+
+  async listEnrollmentChanges(since: Date, afterSeq: number, limit: number): Promise<EnrollmentChange[]> {
+    const rows = await this.query<{ seq: string; gallery_name: string; user_id: string; changed_at: Date }>(sql.listEnrollmentChanges, [since, afterSeq, limit]);
+    return rows.map((row) => ({ seq: Number(row.seq), galleryName: row.gallery_name, userId: row.user_id, changedAt: row.changed_at }));
+  }
+
+  async pruneEnrollmentChanges(before: Date): Promise<number> {
+    return this.command(sql.pruneEnrollmentChanges, [before]);
   }
 
   async recordTransaction(record: TransactionRecord): Promise<void> {

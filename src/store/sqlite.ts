@@ -75,6 +75,7 @@ import type {
   ApiKeyRecord,
   ClaimedWebhookDelivery,
   Enrollment,
+  EnrollmentChange,
   Gallery,
   GalleryPatch,
   NewApiKey,
@@ -368,6 +369,18 @@ class SqliteStore implements Store {
       const after = page[page.length - 1].user_id;
       page = await this.run(() => statements.nextTemplates.all(galleryName, after, TEMPLATE_PAGE_SIZE));
     }
+  }
+
+  listEnrollmentChanges(since: Date, afterSeq: number, limit: number): Promise<EnrollmentChange[]> {
+    return this.run(() =>
+      this.connection.statements.listEnrollmentChanges
+        .all(since.getTime(), afterSeq, limit)
+        .map((row) => ({ seq: row.seq, galleryName: row.gallery_name, userId: row.user_id, changedAt: new Date(row.changed_at) })),
+    );
+  }
+
+  pruneEnrollmentChanges(before: Date): Promise<number> {
+    return this.run(() => this.connection.statements.pruneEnrollmentChanges.run(before.getTime()).changes);
   }
 
   recordTransaction(record: TransactionRecord): Promise<void> {

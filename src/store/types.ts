@@ -60,6 +60,17 @@ export interface Enrollment {
 
 export type NewEnrollment = Omit<Enrollment, 'createdAt' | 'updatedAt'>;
 
+/**
+ * One write to an enrollment. Sequence numbers increase, but on PostgreSQL concurrent
+ * transactions can commit out of sequence order, so readers look back by time as well.
+ */
+export interface EnrollmentChange {
+  seq: number;
+  galleryName: string;
+  userId: string;
+  changedAt: Date;
+}
+
 export interface TransactionRecord {
   refid: string;
   endpoint: string;
@@ -196,6 +207,15 @@ export interface Store extends VerificationStore {
   countEnrollments(galleryName: string): Promise<number>;
   /** Every template of a gallery, for building its search index; pages internally. */
   listTemplates(galleryName: string): AsyncIterable<{ userId: string; modelId: string; template: Uint8Array }>;
+
+  /**
+   * Enrollments inserted, replaced or deleted by any process, recorded by the database in the
+   * same transaction as the write: those changed at or after `since` (the database's clock)
+   * with a sequence number above `afterSeq`, in sequence order, at most `limit`.
+   */
+  listEnrollmentChanges(since: Date, afterSeq: number, limit: number): Promise<EnrollmentChange[]>;
+  /** Forgets changes made before `before`; returns how many. */
+  pruneEnrollmentChanges(before: Date): Promise<number>;
 
   recordTransaction(record: TransactionRecord): Promise<void>;
   listTransactions(query: TransactionQuery): Promise<TransactionRecord[]>;

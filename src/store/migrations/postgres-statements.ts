@@ -40,6 +40,10 @@ export const postgresSql = {
   nextTemplates: `SELECT user_id, model_id, template_sealed FROM enrollments
     WHERE gallery_name = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
 
+  listEnrollmentChanges: `SELECT seq, gallery_name, user_id, changed_at FROM enrollment_changes
+    WHERE changed_at >= $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+  pruneEnrollmentChanges: 'DELETE FROM enrollment_changes WHERE changed_at < $1',
+
   insertTransaction: `INSERT INTO transactions (${TRANSACTION})
     VALUES (${TRANSACTION_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`,
 

@@ -194,6 +194,34 @@ CREATE INDEX verification_processes_by_dossier ON verification_processes (dossie
 ALTER TABLE galleries ADD COLUMN keep_templates boolean NOT NULL DEFAULT true;
 `,
   },
+  {
+    version: 5,
+    name: 'enrollment change log for search-index sync',
+    sql: `
+CREATE TABLE enrollment_changes (
+  seq          bigserial PRIMARY KEY,
+  gallery_name text NOT NULL,
+  user_id      text NOT NULL,
+  changed_at   timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+CREATE INDEX enrollment_changes_by_time ON enrollment_changes (changed_at);
+
+CREATE FUNCTION record_enrollment_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    INSERT INTO enrollment_changes (gallery_name, user_id) VALUES (OLD.gallery_name, OLD.user_id);
+  ELSE
+    INSERT INTO enrollment_changes (gallery_name, user_id) VALUES (NEW.gallery_name, NEW.user_id);
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER enrollment_changed AFTER INSERT OR UPDATE OR DELETE ON enrollments
+  FOR EACH ROW EXECUTE FUNCTION record_enrollment_change();
+`,
+  },
 ];
 
 /**

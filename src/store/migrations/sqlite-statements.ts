@@ -201,6 +201,12 @@ export function sqliteStatements(db: Database.Database) {
        WHERE gallery_name = ? AND user_id > ? ORDER BY user_id LIMIT ?`,
     ),
 
+    listEnrollmentChanges: db.prepare<[number, number, number], { seq: number; gallery_name: string; user_id: string; changed_at: number }>(
+      `SELECT seq, gallery_name, user_id, changed_at FROM enrollment_changes
+       WHERE changed_at >= ? AND seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    pruneEnrollmentChanges: db.prepare<[number]>('DELETE FROM enrollment_changes WHERE changed_at < ?'),
+
     insertTransaction: db.prepare<SqliteTransactionRow>(
       `INSERT INTO transactions (${TRANSACTION}) VALUES (${TRANSACTION_VALUES})`,
     ),

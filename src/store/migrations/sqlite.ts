@@ -192,6 +192,35 @@ CREATE INDEX verification_processes_by_dossier ON verification_processes (dossie
 ALTER TABLE galleries ADD COLUMN keep_templates INTEGER NOT NULL DEFAULT 1 CHECK (keep_templates IN (0, 1));
 `,
   },
+  {
+    version: 5,
+    name: 'enrollment change log for search-index sync',
+    sql: `
+CREATE TABLE enrollment_changes (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  gallery_name TEXT NOT NULL,
+  user_id      TEXT NOT NULL,
+  changed_at   INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX enrollment_changes_by_time ON enrollment_changes (changed_at);
+
+CREATE TRIGGER enrollment_inserted AFTER INSERT ON enrollments BEGIN
+  INSERT INTO enrollment_changes (gallery_name, user_id, changed_at)
+  VALUES (NEW.gallery_name, NEW.user_id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+END;
+
+CREATE TRIGGER enrollment_updated AFTER UPDATE ON enrollments BEGIN
+  INSERT INTO enrollment_changes (gallery_name, user_id, changed_at)
+  VALUES (NEW.gallery_name, NEW.user_id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+END;
+
+CREATE TRIGGER enrollment_deleted AFTER DELETE ON enrollments BEGIN
+  INSERT INTO enrollment_changes (gallery_name, user_id, changed_at)
+  VALUES (OLD.gallery_name, OLD.user_id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+END;
+`,
+  },
 ];
 
 /** Brings the database to the latest schema in one transaction. */
