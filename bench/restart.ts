@@ -98,7 +98,7 @@ async function main(): Promise<void> {
 
     const graph = await sourceGraph(options, data);
     started = performance.now();
-    await snapshots.save(GALLERY, (graphPath) => encodeGraphState({ modelId: MODEL, dimensions: DIMENSIONS, state: graph.save(graphPath) }));
+    await snapshots.save(GALLERY, graph.memoryBytes(), (graphPath) => encodeGraphState({ modelId: MODEL, dimensions: DIMENSIONS, state: graph.save(graphPath) }));
     results.push(`snapshot of ${graph.size} templates saved (sealed) in ${seconds(started)}`);
     graph.dispose();
 

@@ -195,7 +195,7 @@ const pct = (value: number): string => `${(100 * value).toFixed(1)}%`;
 /** Sealed save and restore as the server does them, and the digest check reconciliation makes per row. */
 async function measureSnapshot(snapshots: IndexSnapshots, name: string, hnsw: HnswIndex, data: SyntheticTemplates, size: number): Promise<string> {
   let started = performance.now();
-  await snapshots.save(name, (graphPath) => encodeGraphState({ modelId: 'synthetic', dimensions: DIMENSIONS, state: hnsw.save(graphPath) }));
+  await snapshots.save(name, hnsw.memoryBytes(), (graphPath) => encodeGraphState({ modelId: 'synthetic', dimensions: DIMENSIONS, state: hnsw.save(graphPath) }));
   const saveSeconds = (performance.now() - started) / 1000;
   started = performance.now();
   const restored = await snapshots.load(name, (state, graphPath) => HnswIndex.restore(DIMENSIONS, {}, decodeGraphState(state).state, graphPath));

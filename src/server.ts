@@ -68,7 +68,7 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
     webhooks.start();
     sync.start();
     app.log.info({ ...loaded, store: store.kind, modelId: engine.modelId, workers: engine.stats.workers }, 'facegate ready');
-    for (const failure of snapshotFailures) app.log.warn(failure, 'search index snapshot did not open; rebuilt from the store');
+    for (const failure of snapshotFailures) app.log.warn(failure, 'search index snapshot failed (a failed restore means the gallery was rebuilt from the store)');
     if (loaded.skippedOtherModel > 0) app.log.warn(`${loaded.skippedOtherModel} stored templates were made by another model and are not searchable; re-enroll those users`);
     const running = engine;
     return {
@@ -77,7 +77,8 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
       release: async () => {
         await webhooks.stop();
         await sync.stop();
-        await indexes.saveChanged().catch((error: unknown) => app.log.error({ err: error }, 'search index snapshot failed; the next start rebuilds'));
+        const { failures } = await indexes.saveChanged();
+        for (const failure of failures) app.log.error(failure, 'search index snapshot failed; the next start reconciles an older one or rebuilds');
         indexes.disposeAll();
         await running.close();
         await store.close();

@@ -141,6 +141,9 @@ test('request mode: any other route answers 401 with the error body unless the c
   assert.equal(galleries.status, 200, galleries.body);
   const unknownRoute = await call(requestUrl, '/admin/v1/nothing-here', { apiKey: t.adminKey });
   assert.equal(unknownRoute.status, 401, 'a stranger does not even learn which routes exist');
+  const docs = await call(requestUrl, '/docs/json', {});
+  assert.equal(docs.status, 401, 'plugin routes answer with the common error body too, not a 500');
+  assert.equal(docs.json().feedbackCode, 'ERROR_UNAUTHORIZED');
 });
 
 test('bad TLS settings stop the start with a message naming the variable', () => {

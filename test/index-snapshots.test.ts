@@ -65,8 +65,8 @@ test('a restart restores the graph, reconciles store changes made meanwhile, and
   vectors.set('user-1', moved);
   await enroll(first.store, 'user-1', moved, true);
   first.indexes.get(GALLERY).add('user-1', moved);
-  assert.equal(await first.indexes.saveChanged(), 1);
-  assert.equal(await first.indexes.saveChanged(), 0, 'nothing changed since');
+  assert.deepEqual(await first.indexes.saveChanged(), { saved: 1, failures: [] });
+  assert.deepEqual(await first.indexes.saveChanged(), { saved: 0, failures: [] }, 'nothing changed since');
   first.indexes.disposeAll();
 
   // … and changes made while it is down (another server, a CLI, a restored backup) are reconciled.
@@ -144,4 +144,22 @@ test('a snapshot that does not open is reported and the gallery is rebuilt from 
   assert.equal(third.report.restored, 1, 'the rebuild was snapshotted afresh');
   third.indexes.disposeAll();
   await third.store.close();
+});
+
+test('a snapshot that cannot be saved is reported and the start goes on', async () => {
+  const dir = join(root, 'unsaveable');
+  const dataKey = randomBytes(32);
+  const store = await openSqliteStore({ path: join(dir, 'facegate.db'), sealer: createSealer(dataKey) });
+  await store.createGallery({ name: GALLERY, savePhoto: false, keepTemplates: true, matchLevel: 'HIGH', livenessLevel: null });
+  for (let i = 0; i < 150; i++) await enroll(store, `user-${i}`, randomVector());
+  await store.close();
+  // A file where the snapshot directory should be: every snapshot operation fails.
+  writeFileSync(join(dir, 'indexes'), 'not a directory');
+
+  const { store: reopened, indexes, report } = await openAll(dir, dataKey);
+  assert.equal(indexes.get(GALLERY).kind, 'hnsw');
+  assert.equal(indexes.get(GALLERY).size, 150);
+  assert.deepEqual(report.snapshotFailures.map((failure) => failure.action).sort(), ['prune', 'restore', 'save']);
+  indexes.disposeAll();
+  await reopened.close();
 });

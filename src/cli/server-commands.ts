@@ -41,7 +41,9 @@ export function serverCommands(io: CommandIo): Record<string, (args: string[]) =
       const server = await startServer(config);
       const key = process.env.FACEGATE_BOOTSTRAP_API_KEY;
       const mode = config.tls?.clientCa?.mode;
-      const curl = (needsClientCert: boolean) => (needsClientCert && mode ? 'curl --cert client.crt --key client.key' : 'curl');
+      // The certificate `facegate tls init` makes is self-signed: curl must be told to trust it.
+      const trust = config.tls ? ` --cacert ${process.env.FACEGATE_TLS_CERT}` : '';
+      const curl = (needsClientCert: boolean) => `curl${trust}${needsClientCert && mode ? ' --cert client.crt --key client.key' : ''}`;
       process.stderr.write(
         `facegate listening on ${server.url}\n` +
           (mode ? `  mTLS:      ${mode === 'require' ? 'every request needs' : 'all but the capture page, its SDK and /api/v1/{face_health,time,pub_key,models} need'} a client certificate signed by FACEGATE_TLS_CLIENT_CA (docs/tls.md)\n` : '') +

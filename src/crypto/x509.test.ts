@@ -42,7 +42,7 @@ test('a signed CSR is a clientAuth certificate of the client CA for the CSR subj
   assert.equal(signed.subject, 'CN=bank-backend, O=Example Bank');
   assert.deepEqual(certificate.keyUsage, [CLIENT_AUTH]);
   assert.equal(certificate.ca, false);
-  assert.equal(new Date(certificate.validFrom).getTime(), now.getTime());
+  assert.equal(new Date(certificate.validFrom).getTime(), now.getTime() - 5 * 60_000, 'backdated for clock skew');
   assert.equal(new Date(certificate.validTo).getTime() - now.getTime(), 90 * DAY_MS);
   assert.equal(signed.notAfter.getTime(), now.getTime() + 90 * DAY_MS);
   assert.equal(certificate.serialNumber.toLowerCase(), signed.serialNumber);
@@ -98,4 +98,9 @@ test('the client CA is a CA; the server certificate is a serverAuth leaf for eve
   assert.equal(certificate.checkIP('10.1.2.3'), '10.1.2.3');
   assert.equal(certificate.checkHost('other.example.com'), undefined);
   assert.throws(() => createServerCertificate({ hosts: [], days: 1 }), refused(/at least one host/));
+});
+
+test('a CSR without a common name is refused: the certificate must say which client it is', () => {
+  const nameless = handMadeCsr('unused', 2048, (csr) => csr.setSubject([{ name: 'organizationName', value: 'Example Bank' }]));
+  assert.throws(() => signClientCsr(forge.pki.certificationRequestToPem(nameless), ca, { days: 1 }), refused(/no common name/));
 });

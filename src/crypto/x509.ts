@@ -23,6 +23,8 @@ export interface SignedClientCertificate {
 }
 
 const DAY_MS = 86_400_000;
+/** Certificates start this far in the past, so a verifier whose clock runs behind the signer's accepts them at once. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 const MIN_CLIENT_KEY_BITS = 2048;
 const invalid = (message: string) => new FacegateError('ERROR_INVALID_ARGUMENT', message);
 
@@ -47,7 +49,7 @@ function newCertificate(publicKey: forge.pki.PublicKey, subject: forge.pki.Certi
   const certificate = forge.pki.createCertificate();
   certificate.publicKey = publicKey;
   certificate.serialNumber = randomSerialNumber();
-  certificate.validity.notBefore = now;
+  certificate.validity.notBefore = new Date(now.getTime() - CLOCK_SKEW_MS);
   certificate.validity.notAfter = new Date(now.getTime() + days * DAY_MS);
   certificate.setSubject(subject);
   return certificate;
@@ -140,6 +142,7 @@ function caKeyIdentifier(caCertificate: forge.pki.Certificate): string {
  */
 export function signClientCsr(csrPem: string, ca: CertificateAndKey, options: { days: number; now?: Date }): SignedClientCertificate {
   const csr = parseCsr(csrPem);
+  if (!csr.subject.getField('CN')) throw invalid('the CSR has no common name (CN): name the client system it is for, e.g. --cn bank-backend');
   const keyBits = (csr.publicKey as forge.pki.rsa.PublicKey).n.bitLength();
   if (keyBits < MIN_CLIENT_KEY_BITS) throw invalid(`the CSR's RSA key has ${keyBits} bits; make one of at least ${MIN_CLIENT_KEY_BITS}`);
   const authority = parseCa(ca);

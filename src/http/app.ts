@@ -58,6 +58,12 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addSchema(ErrorBody);
+  // Set before any plugin registers routes, so theirs (/docs) answer with the common error body too.
+  app.setErrorHandler((error, request, reply) => {
+    const failure = toFacegateError(error as Error);
+    if (failure.httpStatus >= 500 && failure.code !== 'ERROR_ENGINE_OVERLOADED') request.log.error({ err: error }, 'request failed');
+    return sendError(request, reply, failure);
+  });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -86,11 +92,6 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
   });
 
   registerHooks(app, deps);
-  app.setErrorHandler((error, request, reply) => {
-    const failure = toFacegateError(error as Error);
-    if (failure.httpStatus >= 500 && failure.code !== 'ERROR_ENGINE_OVERLOADED') request.log.error({ err: error }, 'request failed');
-    return sendError(request, reply, failure);
-  });
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new FacegateError('ERROR_NOT_FOUND', `No route ${request.method} ${request.url}; the API is described at /openapi.json and /docs`)),
   );

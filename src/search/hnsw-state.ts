@@ -1,6 +1,7 @@
 /**
  * Binary form of a saved graph's HnswState plus the model it was built for:
- * 'FGHS' | version (1 byte) | JSON length (u32 BE) | JSON | fingerprints (u64 LE per key).
+ * 'FGHS' | version (1 byte) | JSON length (u32 BE) | JSON | fingerprints (u64 per key, in the
+ * host's byte order: little-endian on x86-64 and arm64; a snapshot is a cache of one machine).
  */
 import type { HnswState } from './hnsw.js';
 

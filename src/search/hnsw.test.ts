@@ -163,6 +163,9 @@ test('save and restore keep every id, search result, freed key and fingerprint',
     assert.equal(restored.size, 600);
     assert.equal(restored.fingerprintOf('p3a'), restored.fingerprint(enrolled[6].vector));
     assert.equal(restored.search(enrolled[8].vector, 2).some((hit) => hit.id === 'newcomer'), true);
+    const resaved = restored.save(join(dir, 'again.usearch'));
+    assert.equal(resaved.idByKey.length, state.idByKey.length, 'both new ids took the two freed keys');
+    assert.equal(resaved.idByKey.filter((id) => id === null).length, 0);
 
     const mismatched = { ...state, idByKey: state.idByKey.slice(1), fingerprints: state.fingerprints.slice(1) };
     assert.throws(() => HnswIndex.restore(D, {}, mismatched, graphPath), /holds 598 vectors but its state names 597/);

@@ -18,9 +18,17 @@ export interface IndexLoadReport {
   /** Galleries restored from a snapshot, and the rows reconciliation changed in them. */
   restored: number;
   reconciled: { replaced: number; removed: number };
-  /** Snapshots that did not open and were rebuilt from the store instead. */
-  snapshotFailures: { gallery: string; reason: string }[];
+  /** Snapshots that did not open (the gallery was rebuilt from the store) or could not be saved or pruned. */
+  snapshotFailures: SnapshotFailure[];
 }
+
+export interface SnapshotFailure {
+  action: 'restore' | 'save' | 'prune';
+  gallery: string | null;
+  reason: string;
+}
+
+const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export class GalleryIndexes {
   private readonly indexes = new Map<string, GalleryIndex>();
@@ -59,8 +67,10 @@ export class GalleryIndexes {
         }
       }
       this.indexes.get(gallery.name)?.dispose();
-      const restored = await this.restore(gallery.name).catch((error: unknown) => {
-        report.snapshotFailures.push({ gallery: gallery.name, reason: error instanceof Error ? error.message : String(error) });
+      const restored = await this.restore(gallery.name).catch(async (error: unknown) => {
+        report.snapshotFailures.push({ action: 'restore', gallery: gallery.name, reason: reasonOf(error) });
+        // Left in place it would fail again at every start, holding templates no index uses.
+        await this.snapshots?.remove(gallery.name).catch(() => undefined);
         return undefined;
       });
       if (restored) {
@@ -74,28 +84,38 @@ export class GalleryIndexes {
         this.indexes.set(gallery.name, await loadGalleryIndex(this.dimensions, vectors(), { hnswThreshold: this.hnswThreshold }));
       }
     }
-    await this.snapshots?.prune(galleries.map((gallery) => gallery.name));
-    await this.saveChanged();
+    await this.snapshots?.prune(galleries.map((gallery) => gallery.name)).catch((error: unknown) => {
+      report.snapshotFailures.push({ action: 'prune', gallery: null, reason: reasonOf(error) });
+    });
+    report.snapshotFailures.push(...(await this.saveChanged()).failures);
     return report;
   }
 
-  /** Snapshots every graph index that changed since its last snapshot. */
-  async saveChanged(): Promise<number> {
+  /**
+   * Snapshots every graph index that changed since its last snapshot. A failure is reported,
+   * not thrown: a snapshot only saves time at the next start, it must never stop this one.
+   */
+  async saveChanged(): Promise<{ saved: number; failures: SnapshotFailure[] }> {
+    const result = { saved: 0, failures: [] as SnapshotFailure[] };
     const snapshots = this.snapshots;
-    if (!snapshots) return 0;
-    let saved = 0;
+    if (!snapshots) return result;
     for (const [name, index] of this.indexes) {
       const graph = index.settledGraph;
       if (!graph || this.snapshotRevisions.get(name) === index.revision) continue;
-      let revision = index.revision;
-      await snapshots.save(name, (graphPath) => {
-        revision = index.revision;
-        return encodeGraphState({ modelId: this.modelId, dimensions: this.dimensions, state: graph.save(graphPath) });
-      });
-      this.snapshotRevisions.set(name, revision);
-      saved++;
+      let revision: number | undefined;
+      try {
+        await snapshots.save(name, graph.memoryBytes(), (graphPath) => {
+          revision = index.revision;
+          return encodeGraphState({ modelId: this.modelId, dimensions: this.dimensions, state: graph.save(graphPath) });
+        });
+      } catch (error) {
+        result.failures.push({ action: 'save', gallery: name, reason: reasonOf(error) });
+        continue;
+      }
+      if (revision !== undefined && this.indexes.get(name) === index) this.snapshotRevisions.set(name, revision);
+      result.saved++;
     }
-    return saved;
+    return result;
   }
 
   get(galleryName: string): GalleryIndex {

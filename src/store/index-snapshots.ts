@@ -1,6 +1,6 @@
 /**
  * Sealed snapshots of gallery search graphs, so a large gallery loads in seconds at start
- * instead of being rebuilt (a 1 M graph takes most of an hour to build on 2 cores).
+ * instead of being rebuilt (a 1 M graph takes 33-45 minutes to build on 2 cores).
  *
  * Two files per gallery in the snapshot directory, named by the SHA-256 of the gallery name:
  * - `<name>.graph`: 'FGSG' | version | IV (12) | AES-256-GCM of usearch's file | tag (16),
@@ -11,12 +11,13 @@
  * the two renames leaves a pair that fails to open, which means a rebuild, never a wrong index.
  * Both hold templates (as int8 codes), hence the encryption under a key derived from the data key.
  *
- * usearch reads and writes only file paths, so the graph passes through a plaintext file: in
- * /dev/shm (memory, never disk) where it exists, else in the snapshot directory; mode 0600,
- * removed as soon as it has been read.
+ * usearch reads and writes only file paths, so the graph passes through a plaintext file, in
+ * a private directory (mode 0700, made by mkdtemp) in /dev/shm (memory, never disk) when it
+ * exists and has room, else in the snapshot directory; removed as soon as it has been read.
+ * What a killed process leaves behind is removed by the next start's prune after an hour.
  */
 import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { access, appendFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, appendFile, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -30,6 +31,10 @@ const TAG_BYTES = 16;
 const GRAPH_HEADER_BYTES = GRAPH_MAGIC.length + 1 + IV_BYTES;
 const SNAPSHOT_ID_BYTES = 36;
 const MEMORY_DIR = '/dev/shm';
+/** Headroom over the expected plaintext size before /dev/shm is used (Docker gives it 64 MB). */
+const MEMORY_DIR_HEADROOM = 1.25;
+/** Plaintext leftovers older than this belong to no running save or restore. */
+const LEFTOVER_AGE_MS = 3_600_000;
 
 export function indexSnapshotKey(dataKey: Uint8Array): Buffer {
   return Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'facegate index snapshot v1', 32));
@@ -47,14 +52,16 @@ export class IndexSnapshots {
   }
 
   /**
-   * `writeGraph` writes usearch's file to the path it is given and returns the state bytes
-   * that belong with it; both are sealed and replace the gallery's previous snapshot.
+   * `writeGraph` writes usearch's file (about `expectedBytes` long) to the path it is given and
+   * returns the state bytes that belong with it; both are sealed and replace the gallery's
+   * previous snapshot.
    */
-  async save(gallery: string, writeGraph: (graphPath: string) => Uint8Array): Promise<void> {
+  async save(gallery: string, expectedBytes: number, writeGraph: (graphPath: string) => Uint8Array): Promise<void> {
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
     const snapshotId = randomUUID();
     const base = this.#basePath(gallery);
-    const plainPath = await this.#plaintextPath();
+    const plainDir = await this.#plaintextDir(expectedBytes);
+    const plainPath = path.join(plainDir, 'graph.usearch');
     try {
       const state = writeGraph(plainPath);
       await this.#sealGraph(plainPath, `${base}.graph.tmp`, graphAssociatedData(gallery, snapshotId));
@@ -63,9 +70,7 @@ export class IndexSnapshots {
       await rename(`${base}.graph.tmp`, `${base}.graph`);
       await rename(`${base}.state.tmp`, `${base}.state`);
     } finally {
-      await rm(plainPath, { force: true });
-      await rm(`${base}.graph.tmp`, { force: true });
-      await rm(`${base}.state.tmp`, { force: true });
+      await removeQuietly(plainDir, `${base}.graph.tmp`, `${base}.state.tmp`);
     }
   }
 
@@ -85,12 +90,13 @@ export class IndexSnapshots {
     }
     const opened = Buffer.from(this.#sealer.open(sealedState, stateAssociatedData(gallery)));
     const snapshotId = opened.subarray(0, SNAPSHOT_ID_BYTES).toString('ascii');
-    const plainPath = await this.#plaintextPath();
+    const plainDir = await this.#plaintextDir((await stat(`${base}.graph`)).size);
+    const plainPath = path.join(plainDir, 'graph.usearch');
     try {
       await this.#openGraph(`${base}.graph`, plainPath, graphAssociatedData(gallery, snapshotId));
       return restore(opened.subarray(SNAPSHOT_ID_BYTES), plainPath);
     } finally {
-      await rm(plainPath, { force: true });
+      await removeQuietly(plainDir);
     }
   }
 
@@ -100,8 +106,12 @@ export class IndexSnapshots {
     await rm(`${base}.graph`, { force: true });
   }
 
-  /** Removes the snapshots of galleries not in `galleries` (deleted while this server was down). */
+  /**
+   * Removes the snapshots of galleries not in `galleries` (deleted while this server was down),
+   * and plaintext or half-written files a killed process left more than an hour ago.
+   */
   async prune(galleries: readonly string[]): Promise<number> {
+    await this.#removeLeftovers(MEMORY_DIR);
     const kept = new Set(galleries.map((gallery) => path.basename(this.#basePath(gallery))));
     let entries: string[];
     try {
@@ -112,22 +122,39 @@ export class IndexSnapshots {
     }
     const orphans = entries.filter((entry) => /^[0-9a-f]{64}\.(graph|state)$/.test(entry) && !kept.has(entry.slice(0, 64)));
     await Promise.all(orphans.map((entry) => rm(path.join(this.#dir, entry), { force: true })));
+    await this.#removeLeftovers(this.#dir);
     return orphans.length;
+  }
+
+  async #removeLeftovers(dir: string): Promise<void> {
+    const entries = await readdir(dir).catch(() => [] as string[]);
+    const cutoff = Date.now() - LEFTOVER_AGE_MS;
+    for (const entry of entries) {
+      if (!entry.startsWith(this.#plaintextPrefix) && !(dir === this.#dir && entry.endsWith('.tmp'))) continue;
+      const at = path.join(dir, entry);
+      const { mtimeMs } = await stat(at).catch(() => ({ mtimeMs: Infinity }));
+      if (mtimeMs < cutoff) await rm(at, { recursive: true, force: true });
+    }
   }
 
   #basePath(gallery: string): string {
     return path.join(this.#dir, createHash('sha256').update(gallery, 'utf8').digest('hex'));
   }
 
-  async #plaintextPath(): Promise<string> {
-    const name = `facegate-graph-${randomUUID()}.usearch`;
-    try {
-      await access(MEMORY_DIR, constants.W_OK);
-      return path.join(MEMORY_DIR, name);
-    } catch {
-      await mkdir(this.#dir, { recursive: true, mode: 0o700 });
-      return path.join(this.#dir, name);
-    }
+  /** Names this snapshot directory's plaintext directories, so prune never touches another's. */
+  get #plaintextPrefix(): string {
+    return `facegate-graph-${createHash('sha256').update(path.resolve(this.#dir)).digest('hex').slice(0, 12)}-`;
+  }
+
+  /** A fresh private directory for `bytes` of plaintext: in memory when /dev/shm has room, else beside the snapshots. */
+  async #plaintextDir(bytes: number): Promise<string> {
+    const inMemory = await access(MEMORY_DIR, constants.W_OK)
+      .then(() => statfs(MEMORY_DIR))
+      .then((fs) => fs.bavail * fs.bsize >= bytes * MEMORY_DIR_HEADROOM)
+      .catch(() => false);
+    const parent = inMemory ? MEMORY_DIR : this.#dir;
+    await mkdir(parent, { recursive: true, mode: 0o700 });
+    return mkdtemp(path.join(parent, this.#plaintextPrefix));
   }
 
   async #sealGraph(plainPath: string, sealedPath: string, associatedData: Buffer): Promise<void> {
@@ -170,6 +197,11 @@ function graphAssociatedData(gallery: string, snapshotId: string): Buffer {
 
 function stateAssociatedData(gallery: string): string {
   return `index-state\0${gallery}`;
+}
+
+/** Cleanup after a save or restore must not hide the error that ended it. */
+async function removeQuietly(...paths: string[]): Promise<void> {
+  await Promise.all(paths.map((target) => rm(target, { recursive: true, force: true }).catch(() => undefined)));
 }
 
 async function writeDurably(filePath: string, bytes: Uint8Array): Promise<void> {
