@@ -37,7 +37,15 @@ export async function openData(config: Pick<ServerConfig, 'dataDir' | 'dataKey' 
   return { keys, store };
 }
 
-export async function assembleApp(config: ServerConfig, options: { logger?: boolean | object } = {}): Promise<{ app: FastifyInstance; deps: AppDeps; release: () => Promise<void> }> {
+export interface AssembledApp {
+  app: FastifyInstance;
+  deps: AppDeps;
+  /** Settles when every gallery's search index is loaded; rejects if loading failed. */
+  indexesReady: Promise<void>;
+  release: () => Promise<void>;
+}
+
+export async function assembleApp(config: ServerConfig, options: { logger?: boolean | object } = {}): Promise<AssembledApp> {
   const { keys, store } = await openData(config);
   let engine: FaceEngine | undefined;
   try {
@@ -47,7 +55,6 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
     const indexes = new GalleryIndexes(engine.modelId, engine.pack.manifest.models.embedder.dimensions, config.hnswThreshold, snapshots);
     // Changes from before the load on (with room for the database's clock to differ) are replayed; replaying is harmless.
     const syncFrom = new Date(Date.now() - SYNC_CLOCK_MARGIN_MS);
-    const { snapshotFailures, ...loaded } = await indexes.loadAll(store);
     const webhooks = new WebhookDispatcher(store);
     const deps: AppDeps = {
       config,
@@ -65,23 +72,36 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
       since: syncFrom,
       onError: (error) => app.log.warn({ err: error }, 'search index sync failed; retrying'),
     });
+    let releasing = false;
+    // Loaded while the server already serves (a gallery without a snapshot can take many minutes):
+    // searches in a gallery not loaded yet answer ERROR_INDEX_LOADING, and the change log
+    // replays the writes made meanwhile once the sync starts.
+    const indexesReady = indexes.loadAll(store).then(({ snapshotFailures, ...loaded }) => {
+      app.log.info(loaded, 'search indexes loaded');
+      for (const failure of snapshotFailures) app.log.warn(failure, 'search index snapshot failed (a failed restore means the gallery was rebuilt from the store)');
+      if (loaded.skippedOtherModel > 0) app.log.warn(`${loaded.skippedOtherModel} stored templates were made by another model and are not searchable; re-enroll those users`);
+      if (!releasing) sync.start();
+    });
     webhooks.start();
-    sync.start();
-    app.log.info({ ...loaded, store: store.kind, modelId: engine.modelId, workers: engine.stats.workers }, 'facegate ready');
-    for (const failure of snapshotFailures) app.log.warn(failure, 'search index snapshot failed (a failed restore means the gallery was rebuilt from the store)');
-    if (loaded.skippedOtherModel > 0) app.log.warn(`${loaded.skippedOtherModel} stored templates were made by another model and are not searchable; re-enroll those users`);
+    app.log.info({ store: store.kind, modelId: engine.modelId, workers: engine.stats.workers }, 'facegate ready');
     const running = engine;
     return {
       app,
       deps,
+      indexesReady,
       release: async () => {
+        releasing = true;
         await webhooks.stop();
         await sync.stop();
-        const { failures } = await indexes.saveChanged();
-        for (const failure of failures) app.log.error(failure, 'search index snapshot failed; the next start reconciles an older one or rebuilds');
+        // Stopped mid-load there is no complete graph to snapshot; the next start loads again.
+        if (!indexes.loading) {
+          const { failures } = await indexes.saveChanged();
+          for (const failure of failures) app.log.error(failure, 'search index snapshot failed; the next start reconciles an older one or rebuilds');
+        }
         indexes.disposeAll();
         await running.close();
         await store.close();
+        await indexesReady.catch(() => undefined);
       },
     };
   } catch (err) {
@@ -92,7 +112,7 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
 }
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const { app, deps, release } = await assembleApp(config);
+  const { app, deps, release, indexesReady } = await assembleApp(config);
   const address = await app.listen({ host: config.host, port: config.port });
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -100,6 +120,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await app.close();
       await release();
     })());
+  indexesReady.catch((error: unknown) => {
+    if (closing) return;
+    // Never serve searches from indexes that could not be loaded.
+    app.log.fatal({ err: error }, 'loading the search indexes failed; stopping');
+    void close().then(() => process.exit(1));
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       app.log.info(`${signal}: finishing in-flight requests`);

@@ -22,8 +22,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const dataDir = mkdtempSync(join(tmpdir(), 'facegate-http-'));
   const adminKey = randomUUID();
   const config = loadServerConfig({ FACEGATE_DATA_DIR: dataDir, FACEGATE_BOOTSTRAP_API_KEY: adminKey, FACEGATE_WORKERS: '2', LOG_LEVEL: 'silent', ...env });
-  const { app, deps, release } = await assembleApp(config, { logger: false });
+  const { app, deps, release, indexesReady } = await assembleApp(config, { logger: false });
   await app.ready();
+  await indexesReady;
   return {
     app,
     deps,

@@ -102,3 +102,33 @@ test('a gallery created by another server after this one started gets an index o
     await close();
   }
 });
+
+test('while a gallery loads its searches are refused, and writes made meanwhile arrive through the change log', async () => {
+  const { storeA, storeB, indexesB, syncB, close } = await twoServers('loading', 100);
+  try {
+    await newGallery(storeA, 'hall');
+    for (let i = 0; i < 1500; i++) await storeA.insertEnrollment(enrollment('hall', `user-${i}`, randomVector()));
+    const reloaded = new GalleryIndexes(MODEL, D, 100);
+    const since = new Date(Date.now() - 60_000);
+    const loading = reloaded.loadAll(storeB);
+    while (!reloaded.loading) await new Promise((resolve) => setImmediate(resolve));
+    assert.throws(() => reloaded.searchable('hall'), (error: Error & { code?: string }) => error.code === 'ERROR_INDEX_LOADING' && /still loading/.test(error.message));
+
+    // A write during the load: to the store, and to a detached index the load will not keep.
+    const late = randomVector();
+    await storeB.insertEnrollment(enrollment('hall', 'late', late));
+    reloaded.get('hall').add('late', late);
+    await loading;
+    assert.equal(reloaded.loading, false);
+    const sync = new IndexSync(storeB, reloaded, MODEL, { intervalMs: 60_000, since, onError: (error) => assert.fail(String(error)) });
+    await sync.syncOnce();
+    const hall = reloaded.searchable('hall');
+    assert.equal(hall.search(late, 1)[0].id, 'late');
+    assert.equal(hall.size, 1501);
+    reloaded.disposeAll();
+  } finally {
+    await syncB.stop();
+    indexesB.disposeAll();
+    await close();
+  }
+});

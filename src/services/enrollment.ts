@@ -195,11 +195,15 @@ export async function identify(deps: EnrollmentDeps, input: ProbeInput & { userI
 export async function search(deps: EnrollmentDeps, input: ProbeInput & { level?: unknown; limit?: unknown }, facts: CallFacts) {
   const limit = input.limit === undefined ? 5 : Number(input.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new FacegateError('ERROR_INVALID_JSON', '(/limit) must be an integer from 1 to 100');
-  refuseWithoutTemplates(await requireGallery(deps.store, input.galleryName));
+  const gallery = await requireGallery(deps.store, input.galleryName);
+  refuseWithoutTemplates(gallery);
+  // Before the inference, so a gallery still loading costs the caller nothing but a retry.
+  deps.indexes.searchable(gallery.name);
   const p = await probe(deps, input, input.context === 'sdk');
   const level = matchLevelOf(input.level, p.gallery);
   const table = deps.engine.calibration.match;
-  const hits = deps.indexes.get(p.gallery.name).search(p.template.vector, limit, levelThreshold(table, 'selfie', level));
+  const index = deps.indexes.searchable(p.gallery.name);
+  const hits = index.search(p.template.vector, limit, levelThreshold(table, 'selfie', level));
   const candidates = hits.map((hit) => ({
     userId: hit.id,
     score: Number((1 - hit.score).toFixed(6)),
@@ -213,7 +217,7 @@ export async function search(deps: EnrollmentDeps, input: ProbeInput & { level?:
     level,
     found: candidates.length > 0,
     candidates,
-    gallerySize: deps.indexes.get(p.gallery.name).size,
+    gallerySize: index.size,
     ...livenessField(p.liveness, p.gallery),
     ...photoField(input.context, p.gallery, p.capture, input.returnPhoto),
   };

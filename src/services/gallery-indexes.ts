@@ -4,6 +4,7 @@
  * Graph indexes are snapshotted (sealed) at start and at shutdown; at the next
  * start a snapshot is restored and reconciled with the store instead of rebuilt.
  */
+import { FacegateError } from '../core/errors.js';
 import { decodeTemplate } from '../core/template.js';
 import { createGalleryIndex, GalleryIndex, loadGalleryIndex, reconcileGalleryIndex } from '../search/gallery-index.js';
 import { HnswIndex } from '../search/hnsw.js';
@@ -34,6 +35,9 @@ export class GalleryIndexes {
   private readonly indexes = new Map<string, GalleryIndex>();
   /** Per gallery, the index revision its snapshot holds. */
   private readonly snapshotRevisions = new Map<string, number>();
+  /** Galleries listed when loading began and not loaded yet: a search there would miss people. */
+  private readonly pending = new Set<string>();
+  private listedGalleries = 0;
 
   constructor(
     private readonly modelId: string,
@@ -54,6 +58,8 @@ export class GalleryIndexes {
     };
     const galleries = await store.listGalleries();
     report.galleries = galleries.length;
+    this.listedGalleries = galleries.length;
+    for (const gallery of galleries) this.pending.add(gallery.name);
     for (const gallery of galleries) {
       const modelId = this.modelId;
       async function* vectors() {
@@ -83,6 +89,7 @@ export class GalleryIndexes {
       } else {
         this.indexes.set(gallery.name, await loadGalleryIndex(this.dimensions, vectors(), { hnswThreshold: this.hnswThreshold }));
       }
+      this.pending.delete(gallery.name);
     }
     await this.snapshots?.prune(galleries.map((gallery) => gallery.name)).catch((error: unknown) => {
       report.snapshotFailures.push({ action: 'prune', gallery: null, reason: reasonOf(error) });
@@ -118,7 +125,26 @@ export class GalleryIndexes {
     return result;
   }
 
+  /** True while galleries that existed at start are still being loaded. */
+  get loading(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** The gallery's index for a search; refused while it is still loading, rather than answering from part of it. */
+  searchable(galleryName: string): GalleryIndex {
+    if (this.pending.has(galleryName)) {
+      const loaded = this.listedGalleries - this.pending.size;
+      throw new FacegateError('ERROR_INDEX_LOADING', `The search index of gallery "${galleryName}" is still loading (${loaded} of ${this.listedGalleries} galleries ready); retry shortly`);
+    }
+    return this.get(galleryName);
+  }
+
+  /**
+   * The gallery's index for writes. While the gallery is still loading, a detached index takes
+   * them and is dropped: the change log replays every write made during the load once it ends.
+   */
   get(galleryName: string): GalleryIndex {
+    if (this.pending.has(galleryName)) return createGalleryIndex({ dimensions: this.dimensions, hnswThreshold: this.hnswThreshold });
     let index = this.indexes.get(galleryName);
     if (!index) {
       index = createGalleryIndex({ dimensions: this.dimensions, hnswThreshold: this.hnswThreshold });

@@ -113,8 +113,9 @@ export function adminRoutes(deps: AppDeps) {
       schema: { tags: galleryTags, security, summary: 'A gallery with its enrollment count and index kind', params: Type.Object({ name: Type.String() }), response: ok },
       handler: async (request) => {
         const gallery = await requireGallery(deps.store, request.params.name);
-        const index = deps.indexes.get(gallery.name);
-        return { ...galleryJson(gallery), enrollments: await deps.store.countEnrollments(gallery.name), index: { kind: index.kind, size: index.size } };
+        const enrollments = await deps.store.countEnrollments(gallery.name);
+        const index = deps.indexes.find(gallery.name);
+        return { ...galleryJson(gallery), enrollments, index: index ? { kind: index.kind, size: index.size } : { kind: deps.indexes.loading ? 'loading' : 'exact', size: 0 } };
       },
     });
     app.patch('/admin/v1/galleries/:name', {
