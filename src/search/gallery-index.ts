@@ -18,8 +18,13 @@ export const DEFAULT_HNSW_THRESHOLD = 20_000;
  */
 const CONVERSION_SLICE_ROWS = 64;
 
-/** Templates handed to one bulk insert while loading a gallery that is already a graph. */
-const LOAD_BATCH_ROWS = 4096;
+/**
+ * Bulk inserts while loading are sized to take about this long each: the server already
+ * serves requests during a load, between batches. At 1 M templates an insert costs 2-5 ms
+ * of one thread, so a fixed batch of 4096 blocked the event loop for seconds.
+ */
+const LOAD_BATCH_TARGET_MS = 50;
+const LOAD_BATCH_ROWS = { first: 256, min: 16, max: 4096 };
 
 export interface GalleryIndexOptions {
   dimensions: number;
@@ -220,13 +225,7 @@ export async function loadGalleryIndex(
   options: Omit<GalleryIndexOptions, 'dimensions'> = {},
 ): Promise<GalleryIndex> {
   const index = new GalleryIndex({ ...options, dimensions });
-  const ids: string[] = [];
-  const batch = new Float32Array(LOAD_BATCH_ROWS * dimensions);
-  const flush = async (): Promise<void> => {
-    index.addBatch(ids, batch.subarray(0, ids.length * dimensions));
-    ids.length = 0;
-    await nextTurn();
-  };
+  const inserter = new PacedInserter(index);
   try {
     for await (const { id, vector } of entries) {
       if (index.kind === 'exact') {
@@ -237,11 +236,9 @@ export async function loadGalleryIndex(
       if (vector.length !== dimensions) {
         throw new RangeError(`expected a vector of ${dimensions} dimensions, got ${vector.length}`);
       }
-      batch.set(vector, ids.length * dimensions);
-      ids.push(id);
-      if (ids.length === LOAD_BATCH_ROWS) await flush();
+      await inserter.push(id, vector);
     }
-    if (ids.length > 0) await flush();
+    await inserter.flush();
   } catch (error) {
     index.dispose();
     throw error;
@@ -260,26 +257,46 @@ export async function reconcileGalleryIndex(
 ): Promise<{ replaced: number; removed: number }> {
   const graph = index.settledGraph;
   if (!graph) throw new Error('only a graph index can be reconciled');
-  const d = index.dimensions;
   const seen = new Set<string>();
-  const ids: string[] = [];
-  const batch = new Float32Array(LOAD_BATCH_ROWS * d);
-  let replaced = 0;
-  const flush = async (): Promise<void> => {
-    index.addBatch(ids, batch.subarray(0, ids.length * d));
-    replaced += ids.length;
-    ids.length = 0;
-    await nextTurn();
-  };
+  const inserter = new PacedInserter(index);
   for await (const { id, vector } of entries) {
     seen.add(id);
-    if (graph.fingerprintOf(id) === graph.fingerprint(vector)) continue;
-    batch.set(vector, ids.length * d);
-    ids.push(id);
-    if (ids.length === LOAD_BATCH_ROWS) await flush();
+    if (graph.fingerprintOf(id) !== graph.fingerprint(vector)) await inserter.push(id, vector);
   }
-  if (ids.length > 0) await flush();
+  await inserter.flush();
   const stale = [...graph.ids()].filter((id) => !seen.has(id));
   for (const id of stale) index.remove(id);
-  return { replaced, removed: stale.length };
+  return { replaced: inserter.inserted, removed: stale.length };
+}
+
+/** Collects rows and bulk-inserts them in batches paced to LOAD_BATCH_TARGET_MS, yielding to the event loop after each. */
+class PacedInserter {
+  readonly #index: GalleryIndex;
+  readonly #ids: string[] = [];
+  readonly #batch: Float32Array;
+  #rows = LOAD_BATCH_ROWS.first;
+  inserted = 0;
+
+  constructor(index: GalleryIndex) {
+    this.#index = index;
+    this.#batch = new Float32Array(LOAD_BATCH_ROWS.max * index.dimensions);
+  }
+
+  async push(id: string, vector: Float32Array): Promise<void> {
+    this.#batch.set(vector, this.#ids.length * this.#index.dimensions);
+    this.#ids.push(id);
+    if (this.#ids.length >= this.#rows) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const rows = this.#ids.length;
+    if (rows === 0) return;
+    const started = performance.now();
+    this.#index.addBatch(this.#ids, this.#batch.subarray(0, rows * this.#index.dimensions));
+    const msPerRow = Math.max((performance.now() - started) / rows, 1e-3);
+    this.#rows = Math.min(LOAD_BATCH_ROWS.max, Math.max(LOAD_BATCH_ROWS.min, Math.round(LOAD_BATCH_TARGET_MS / msPerRow)));
+    this.inserted += rows;
+    this.#ids.length = 0;
+    await nextTurn();
+  }
 }
