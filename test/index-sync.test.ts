@@ -110,8 +110,10 @@ test('while a gallery loads its searches are refused, and writes made meanwhile 
     for (let i = 0; i < 1500; i++) await storeA.insertEnrollment(enrollment('hall', `user-${i}`, randomVector()));
     const reloaded = new GalleryIndexes(MODEL, D, 100);
     const since = new Date(Date.now() - 60_000);
-    const loading = reloaded.loadAll(storeB);
-    while (!reloaded.loading) await new Promise((resolve) => setImmediate(resolve));
+    let finished = false;
+    const loading = reloaded.loadAll(storeB).finally(() => (finished = true));
+    while (!reloaded.loading && !finished) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(reloaded.loading, true, 'observed while loading');
     assert.throws(() => reloaded.searchable('hall'), (error: Error & { code?: string }) => error.code === 'ERROR_INDEX_LOADING' && /still loading/.test(error.message));
 
     // A write during the load: to the store, and to a detached index the load will not keep.
