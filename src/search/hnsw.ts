@@ -289,9 +289,9 @@ export class HnswIndex implements VectorIndex {
   /** Rebuilds an index saved by `save`; throws when the file and the state disagree. */
   static restore(dimensions: number, options: HnswOptions, state: HnswState, graphPath: string): HnswIndex {
     const index = new HnswIndex(dimensions, { ...options, connectivity: state.connectivity, expansionAdd: state.expansionAdd });
+    if (state.fingerprints.length !== state.idByKey.length) throw new Error('the saved index state is inconsistent');
     const native = index.#usable();
     native.load(graphPath);
-    if (state.fingerprints.length !== state.idByKey.length) throw new Error('the saved index state is inconsistent');
     state.idByKey.forEach((id, key) => {
       if (id === null) {
         index.#freeKeys.push(key);
@@ -331,6 +331,7 @@ export class HnswIndex implements VectorIndex {
     this.#native = undefined;
     this.#keyById.clear();
     this.#idByKey = [];
+    this.#fingerprints = new BigUint64Array(0);
     this.#freeKeys = [];
     this.#removedNodes = 0;
   }
