@@ -202,6 +202,13 @@ export function storeSuite(name: string, open: () => Promise<Store>, raw: RawEnr
       const read = await store.getEnrollment(gallery, 'alice');
       assert.ok(read);
       assert.deepEqual({ ...read, template: bytes(read.template), photo: bytes(read.photo) }, { ...inserted, template: bytes(inserted.template), photo: bytes(inserted.photo) });
+      const withoutPhoto = await store.getEnrollmentTemplate(gallery, 'alice');
+      assert.ok(withoutPhoto);
+      assert.deepEqual(
+        { ...withoutPhoto, template: bytes(withoutPhoto.template) },
+        { galleryName: gallery, userId: 'alice', modelId: inserted.modelId, template: bytes(inserted.template), migratedPending: inserted.migratedPending },
+      );
+      assert.equal(await store.getEnrollmentTemplate(gallery, 'nobody'), null);
       await assert.rejects(store.insertEnrollment(enrollmentOf(gallery, 'alice')), StoreConflictError);
       await store.insertEnrollment(enrollmentOf(gallery, 'bob'));
       assert.equal(await store.countEnrollments(gallery), 2);
@@ -221,6 +228,7 @@ export function storeSuite(name: string, open: () => Promise<Store>, raw: RawEnr
       assert.equal(await store.deleteEnrollment(gallery, 'alice'), true);
       assert.equal(await store.deleteEnrollment(gallery, 'alice'), false);
       assert.equal(await store.getEnrollment(gallery, 'alice'), null);
+      assert.equal(await store.getEnrollmentTemplate(gallery, 'alice'), null);
       assert.equal(await store.countEnrollments(gallery), 1);
       assert.equal(await store.countEnrollments(unique('missing')), 0);
     });

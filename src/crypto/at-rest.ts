@@ -10,7 +10,7 @@
  * The key id makes rotation possible: a sealer holds one current key (used to
  * seal) and any number of previous keys (only used to open older values).
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { FacegateError } from '../core/errors.js';
 import type { Sealer } from '../store/types.js';
 
@@ -31,6 +31,11 @@ export interface DataKeyring {
   current: DataKey;
   /** Keys retired by a rotation, kept so values sealed with them still open. */
   previous?: readonly DataKey[];
+}
+
+/** A key for one purpose (facemaps, index snapshots) derived from the data key, so none has to be stored. */
+export function deriveSubkey(dataKey: Uint8Array, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), purpose, KEY_BYTES));
 }
 
 /** A stable one-byte id derived from the key, so configuration only needs the keys themselves. */

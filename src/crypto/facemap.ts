@@ -9,7 +9,8 @@
  *   | u64 issuedAt (ms) | iv (12) | AES-GCM(template) | tag (16);
  * everything before the iv is authenticated as associated data.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { deriveSubkey } from './at-rest.js';
 import { FacegateError } from '../core/errors.js';
 
 const MAGIC = Buffer.from('FGFM');
@@ -24,7 +25,7 @@ export interface Facemap {
 }
 
 export function facemapKey(dataKey: Uint8Array): Buffer {
-  return Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'facegate facemap v1', 32));
+  return deriveSubkey(dataKey, 'facegate facemap v1');
 }
 
 export function sealFacemap(facemap: Facemap, key: Buffer): Uint8Array {

@@ -10,6 +10,7 @@
  * file already exists: exactly one process wins, and the others read the
  * winner's complete file instead of replacing it with a different key.
  */
+import { facemapKey } from './facemap.js';
 import { createPrivateKey, createPublicKey, generateKeyPair, KeyObject, randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -31,6 +32,8 @@ export interface ServerKeys {
   /** Ed25519 key that signs result manifests (dossier zips); separate from the RSA key, which only decrypts. */
   signingPrivateKey: KeyObject;
   signingPublicKeyPem: string;
+  /** Seals facemaps (spec 003); derived from the data key once here rather than per request. */
+  facemapKey: Buffer;
 }
 
 export interface ServerKeyOptions {
@@ -57,6 +60,7 @@ export async function loadOrCreateServerKeys(dataDir: string, options: ServerKey
     signingPrivateKey,
     signingPublicKeyPem: createPublicKey(signingPrivateKey).export({ format: 'pem', type: 'spki' }).toString(),
     dataKey,
+    facemapKey: facemapKey(dataKey),
     rsaPrivateKey,
     rsaPublicKey,
     publicKeyPem: rsaPublicKey.export({ format: 'pem', type: 'spki' }).toString(),

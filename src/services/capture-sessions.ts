@@ -11,7 +11,7 @@ import { FacegateError } from '../core/errors.js';
 import type { LivenessLevel } from '../core/liveness.js';
 import { decodeTemplate, type FaceTemplate } from '../core/template.js';
 import { completeAuthentication, currentAuthState, currentSessionState, finishSession, startSession } from '../core/verification-states.js';
-import { facemapKey, openFacemap } from '../crypto/facemap.js';
+import { openFacemap } from '../crypto/facemap.js';
 import type { ServerKeys } from '../crypto/server-keys.js';
 import type { FaceEngine } from '../engine/engine.js';
 import type { Store } from '../store/types.js';
@@ -66,11 +66,11 @@ async function referenceFor(deps: SessionDeps, session: CaptureSession, client: 
   if (session.kind === 'authentication') {
     const tx = await deps.store.getAuthenticationTransaction(session.subjectRef!);
     if (!tx || tx.facemap.length === 0) return null;
-    const facemap = openFacemap(tx.facemap, facemapKey(deps.keys.dataKey));
+    const facemap = openFacemap(tx.facemap, deps.keys.facemapKey);
     return { template: decodeTemplate(facemap.template), level: 'HIGH' };
   }
   if (!client.galleryName || !session.subjectRef) return null;
-  const [gallery, enrollment] = await Promise.all([deps.store.getGallery(client.galleryName), deps.store.getEnrollment(client.galleryName, session.subjectRef)]);
+  const [gallery, enrollment] = await Promise.all([deps.store.getGallery(client.galleryName), deps.store.getEnrollmentTemplate(client.galleryName, session.subjectRef)]);
   return gallery && enrollment ? { template: decodeTemplate(enrollment.template), level: gallery.matchLevel } : null;
 }
 

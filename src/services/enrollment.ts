@@ -8,7 +8,7 @@ import { FacegateError } from '../core/errors.js';
 import { parseLivenessLevel, type LivenessDecision } from '../core/liveness.js';
 import { qualityModeRejection } from '../core/quality.js';
 import { decodeTemplate, encodeTemplate, type FaceTemplate } from '../core/template.js';
-import { facemapKey, sealFacemap } from '../crypto/facemap.js';
+import { sealFacemap } from '../crypto/facemap.js';
 import type { ServerKeys } from '../crypto/server-keys.js';
 import type { ImageAnalysis } from '../engine/analyzer.js';
 import type { FaceEngine } from '../engine/engine.js';
@@ -102,7 +102,7 @@ export const enrollmentReference = (gallery: string, userId: string): string => 
 
 export function issueFacemap(deps: Pick<EnrollmentDeps, 'keys'>, gallery: string, userId: string, template: Uint8Array) {
   const reference = enrollmentReference(gallery, userId);
-  const facemap = sealFacemap({ enrollmentReference: reference, issuedAt: Date.now(), template }, facemapKey(deps.keys.dataKey));
+  const facemap = sealFacemap({ enrollmentReference: reference, issuedAt: Date.now(), template }, deps.keys.facemapKey);
   return { facemap: Buffer.from(facemap).toString('base64'), enrollmentTransactionReference: reference };
 }
 
@@ -160,7 +160,7 @@ export async function identify(deps: EnrollmentDeps, input: ProbeInput & { userI
   const gallery = await requireGallery(deps.store, input.galleryName);
   refuseWithoutTemplates(gallery);
   const level = matchLevelOf(input.level, gallery);
-  const enrollment = await deps.store.getEnrollment(gallery.name, userId);
+  const enrollment = await deps.store.getEnrollmentTemplate(gallery.name, userId);
   if (!enrollment) throw new FacegateError('ERROR_USER_NOT_FOUND', `user "${userId}" is not enrolled in gallery "${gallery.name}"`);
   const p = await probe(deps, input, input.context === 'sdk');
   const decision = deps.engine.compareTemplates(p.template, decodeTemplate(enrollment.template), 'selfie', level);

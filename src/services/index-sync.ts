@@ -88,7 +88,7 @@ export class IndexSync {
   }
 
   async #apply(galleryName: string, userId: string): Promise<void> {
-    const enrollment = await this.#store.getEnrollment(galleryName, userId);
+    const enrollment = await this.#store.getEnrollmentTemplate(galleryName, userId);
     if (!enrollment || enrollment.modelId !== this.#modelId) {
       this.#indexes.find(galleryName)?.remove(userId);
       return;

@@ -18,10 +18,10 @@
  */
 import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { access, appendFile, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createSealer } from '../crypto/at-rest.js';
+import { createSealer, deriveSubkey } from '../crypto/at-rest.js';
 import type { Sealer } from './types.js';
 
 const GRAPH_MAGIC = Buffer.from('FGSG', 'ascii');
@@ -36,10 +36,6 @@ const MEMORY_DIR_HEADROOM = 1.25;
 /** Plaintext leftovers older than this belong to no running save or restore. */
 const LEFTOVER_AGE_MS = 3_600_000;
 
-export function indexSnapshotKey(dataKey: Uint8Array): Buffer {
-  return Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'facegate index snapshot v1', 32));
-}
-
 export class IndexSnapshots {
   readonly #dir: string;
   readonly #key: Buffer;
@@ -47,7 +43,7 @@ export class IndexSnapshots {
 
   constructor(dir: string, dataKey: Uint8Array) {
     this.#dir = dir;
-    this.#key = indexSnapshotKey(dataKey);
+    this.#key = deriveSubkey(dataKey, 'facegate index snapshot v1');
     this.#sealer = createSealer(this.#key);
   }
 

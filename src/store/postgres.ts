@@ -20,6 +20,7 @@ import {
   sealEnrollment,
   toApiKey,
   toClaimedWebhookDelivery,
+  toEnrolledTemplate,
   toEnrollment,
   toGallery,
   toTransaction,
@@ -33,6 +34,7 @@ import {
   writtenEnrollment,
   type ApiKeyRow,
   type Condition,
+  type EnrolledTemplateRow,
   type EnrollmentRow,
   type GalleryRow,
   type TemplateRow,
@@ -74,6 +76,7 @@ import { StoreConflictError } from './types.js';
 import type {
   ApiKeyRecord,
   ClaimedWebhookDelivery,
+  EnrolledTemplate,
   Enrollment,
   EnrollmentChange,
   Gallery,
@@ -332,6 +335,11 @@ class PostgresStore implements Store {
   async getEnrollment(galleryName: string, userId: string): Promise<Enrollment | null> {
     const [row] = await this.query<EnrollmentRow>(sql.getEnrollment, [galleryName, userId]);
     return row === undefined ? null : toEnrollment(this.sealer, row);
+  }
+
+  async getEnrollmentTemplate(galleryName: string, userId: string): Promise<EnrolledTemplate | null> {
+    const [row] = await this.query<EnrolledTemplateRow>(sql.getEnrolledTemplate, [galleryName, userId]);
+    return row === undefined ? null : toEnrolledTemplate(this.sealer, row);
   }
 
   async deleteEnrollment(galleryName: string, userId: string): Promise<boolean> {

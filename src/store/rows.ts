@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type {
   ApiKeyRecord,
   ClaimedWebhookDelivery,
+  EnrolledTemplate,
   Enrollment,
   Gallery,
   NewEnrollment,
@@ -53,14 +54,19 @@ export interface TemplateRow {
   template_sealed: Uint8Array;
 }
 
-export interface EnrollmentRow extends TemplateRow {
+export interface EnrolledTemplateRow extends TemplateRow {
   gallery_name: string;
+  migrated_pending: boolean;
+}
+
+export interface EnrollmentRow extends EnrolledTemplateRow {
   photo_sealed: Uint8Array | null;
   photo_mime: string | null;
-  migrated_pending: boolean;
   created_at: Date;
   updated_at: Date;
 }
+
+export const ENROLLED_TEMPLATE = 'gallery_name, user_id, model_id, template_sealed, migrated_pending';
 
 export interface TransactionRow {
   refid: string;
@@ -229,18 +235,24 @@ export function openTemplate(sealer: Sealer, galleryName: string, row: TemplateR
   return sealer.open(row.template_sealed, enrollmentAssociatedData(galleryName, row.user_id, 'template'));
 }
 
-export function toEnrollment(sealer: Sealer, row: EnrollmentRow): Enrollment {
+export function toEnrolledTemplate(sealer: Sealer, row: EnrolledTemplateRow): EnrolledTemplate {
   return {
     galleryName: row.gallery_name,
     userId: row.user_id,
     modelId: row.model_id,
     template: openTemplate(sealer, row.gallery_name, row),
+    migratedPending: row.migrated_pending,
+  };
+}
+
+export function toEnrollment(sealer: Sealer, row: EnrollmentRow): Enrollment {
+  return {
+    ...toEnrolledTemplate(sealer, row),
     photo:
       row.photo_sealed === null
         ? null
         : sealer.open(row.photo_sealed, enrollmentAssociatedData(row.gallery_name, row.user_id, 'photo')),
     photoMime: row.photo_mime,
-    migratedPending: row.migrated_pending,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

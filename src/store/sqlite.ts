@@ -15,6 +15,7 @@ import {
   WEBHOOK_DELIVERY,
   fromApiKeyRow,
   fromClaimedWebhookRow,
+  fromEnrolledTemplateRow,
   fromEnrollmentRow,
   fromGalleryRow,
   fromTransactionRow,
@@ -74,6 +75,7 @@ import { StoreConflictError } from './types.js';
 import type {
   ApiKeyRecord,
   ClaimedWebhookDelivery,
+  EnrolledTemplate,
   Enrollment,
   EnrollmentChange,
   Gallery,
@@ -347,6 +349,13 @@ class SqliteStore implements Store {
     return this.run(() => {
       const row = this.connection.statements.getEnrollment.get(galleryName, userId);
       return row === undefined ? null : fromEnrollmentRow(this.connection.sealer, row);
+    });
+  }
+
+  getEnrollmentTemplate(galleryName: string, userId: string): Promise<EnrolledTemplate | null> {
+    return this.run(() => {
+      const row = this.connection.statements.getEnrolledTemplate.get(galleryName, userId);
+      return row === undefined ? null : fromEnrolledTemplateRow(this.connection.sealer, row);
     });
   }
 

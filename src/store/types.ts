@@ -60,6 +60,9 @@ export interface Enrollment {
 
 export type NewEnrollment = Omit<Enrollment, 'createdAt' | 'updatedAt'>;
 
+/** What matching and index sync need of an enrollment: its photo is neither read nor decrypted. */
+export type EnrolledTemplate = Pick<Enrollment, 'galleryName' | 'userId' | 'modelId' | 'template' | 'migratedPending'>;
+
 /**
  * One write to an enrollment. Sequence numbers increase, but on PostgreSQL concurrent
  * transactions can commit out of sequence order, so readers look back by time as well.
@@ -203,6 +206,8 @@ export interface Store extends VerificationStore {
   /** Replaces template, photo, modelId and migratedPending of an existing enrollment; null if absent. */
   replaceEnrollment(enrollment: NewEnrollment): Promise<Enrollment | null>;
   getEnrollment(galleryName: string, userId: string): Promise<Enrollment | null>;
+  /** The enrollment without its photo, for callers that only compare or index its template. */
+  getEnrollmentTemplate(galleryName: string, userId: string): Promise<EnrolledTemplate | null>;
   deleteEnrollment(galleryName: string, userId: string): Promise<boolean>;
   countEnrollments(galleryName: string): Promise<number>;
   /** Every template of a gallery, for building its search index; pages internally. */

@@ -11,7 +11,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
 import { FacegateError } from '../../core/errors.js';
 import { authLifetimeMinutes, currentAuthState } from '../../core/verification-states.js';
-import { facemapKey, openFacemap } from '../../crypto/facemap.js';
+import { openFacemap } from '../../crypto/facemap.js';
 import { issueFacemap } from '../../services/enrollment.js';
 import { openCaptureSession, type SessionDeps } from '../../services/capture-sessions.js';
 import { authenticateBasic } from '../../services/clients.js';
@@ -42,7 +42,7 @@ function parseMetadata(value: unknown): Record<string, unknown> {
 }
 
 export function authenticationRoutes(deps: AppDeps, sessions: SessionDeps) {
-  const key = facemapKey(deps.keys.dataKey);
+  const key = deps.keys.facemapKey;
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -51,7 +51,7 @@ export function authenticationRoutes(deps: AppDeps, sessions: SessionDeps) {
       schema: { tags, security: [{ apiKey: [] }], summary: 'Export an enrollment as a facemap the client stores (sealed and signed by this server)', querystring: Type.Object({ gallery: Type.String(), userId: Type.String() }), response: { 200: LooseObject('{facemap, enrollmentTransactionReference}'), ...errorResponses } },
       handler: async (request) => {
         const gallery = await requireGallery(deps.store, request.query.gallery);
-        const enrollment = await deps.store.getEnrollment(gallery.name, request.query.userId);
+        const enrollment = await deps.store.getEnrollmentTemplate(gallery.name, request.query.userId);
         if (!enrollment) throw new FacegateError('ERROR_USER_NOT_FOUND', `user "${request.query.userId}" is not enrolled in gallery "${gallery.name}"`);
         Object.assign(request.audit!.facts, { galleryName: gallery.name, userId: enrollment.userId });
         return { ...issueFacemap(deps, gallery.name, enrollment.userId, enrollment.template), modelId: enrollment.modelId };

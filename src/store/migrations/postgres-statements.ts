@@ -1,5 +1,5 @@
 /** The PostgreSQL store's SQL; times are passed in from the application clock, as in SQLite. Rows come back in the shapes of ../rows.ts: pg already yields Date, boolean, text[] and Buffer. */
-import { TRANSACTION_COLUMNS, WEBHOOK_DELIVERY_COLUMNS } from '../rows.js';
+import { ENROLLED_TEMPLATE, TRANSACTION_COLUMNS, WEBHOOK_DELIVERY_COLUMNS } from '../rows.js';
 
 const API_KEY = 'id, name, permissions, created_at, revoked_at';
 const GALLERY = 'name, save_photo, match_level, liveness_level, created_at, keep_templates';
@@ -33,6 +33,7 @@ export const postgresSql = {
       migrated_pending = $7, updated_at = $8
     WHERE gallery_name = $1 AND user_id = $2 RETURNING created_at, updated_at`,
   getEnrollment: `SELECT ${ENROLLMENT} FROM enrollments WHERE gallery_name = $1 AND user_id = $2`,
+  getEnrolledTemplate: `SELECT ${ENROLLED_TEMPLATE} FROM enrollments WHERE gallery_name = $1 AND user_id = $2`,
   deleteEnrollment: 'DELETE FROM enrollments WHERE gallery_name = $1 AND user_id = $2',
   countEnrollments: 'SELECT count(*)::integer AS count FROM enrollments WHERE gallery_name = $1',
   firstTemplates: `SELECT user_id, model_id, template_sealed FROM enrollments

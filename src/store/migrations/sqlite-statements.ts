@@ -1,16 +1,19 @@
 /** The SQLite store's prepared statements, the raw rows they return (times in epoch milliseconds, booleans 0/1) and their conversion to entities. */
 import type Database from 'better-sqlite3';
 import {
+  ENROLLED_TEMPLATE,
   TRANSACTION_COLUMNS,
   WEBHOOK_DELIVERY_COLUMNS,
   toApiKey,
   toClaimedWebhookDelivery,
+  toEnrolledTemplate,
   toEnrollment,
   toGallery,
   toTransaction,
   toWebhookAttempt,
   toWebhookDelivery,
   type ApiKeyRow,
+  type EnrolledTemplateRow,
   type EnrollmentRow,
   type GalleryRow,
   type TemplateRow,
@@ -22,6 +25,7 @@ import {
 import type {
   ApiKeyRecord,
   ClaimedWebhookDelivery,
+  EnrolledTemplate,
   Enrollment,
   Gallery,
   Sealer,
@@ -58,6 +62,11 @@ export const fromApiKeyRow = (row: SqliteApiKeyRow): ApiKeyRecord =>
 
 export const fromGalleryRow = (row: SqliteGalleryRow): Gallery =>
   toGallery({ ...row, save_photo: row.save_photo === 1, keep_templates: row.keep_templates === 1, created_at: new Date(row.created_at) });
+
+type SqliteEnrolledTemplateRow = Omit<EnrolledTemplateRow, 'migrated_pending'> & { migrated_pending: number };
+
+export const fromEnrolledTemplateRow = (sealer: Sealer, row: SqliteEnrolledTemplateRow): EnrolledTemplate =>
+  toEnrolledTemplate(sealer, { ...row, migrated_pending: row.migrated_pending === 1 });
 
 export const fromEnrollmentRow = (sealer: Sealer, row: SqliteEnrollmentRow): Enrollment =>
   toEnrollment(sealer, {
@@ -185,6 +194,9 @@ export function sqliteStatements(db: Database.Database) {
       `UPDATE enrollments SET model_id = @model_id, template_sealed = @template_sealed, photo_sealed = @photo_sealed,
          photo_mime = @photo_mime, migrated_pending = @migrated_pending, updated_at = @now
        WHERE gallery_name = @gallery_name AND user_id = @user_id RETURNING created_at, updated_at`,
+    ),
+    getEnrolledTemplate: db.prepare<[string, string], SqliteEnrolledTemplateRow>(
+      `SELECT ${ENROLLED_TEMPLATE} FROM enrollments WHERE gallery_name = ? AND user_id = ?`,
     ),
     getEnrollment: db.prepare<[string, string], SqliteEnrollmentRow>(
       `SELECT ${ENROLLMENT} FROM enrollments WHERE gallery_name = ? AND user_id = ?`,
