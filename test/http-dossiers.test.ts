@@ -73,6 +73,15 @@ test('rejected when the capture is someone else; uploads with faces only; client
   const verified = (await call('POST', `${p.base}/verify`)).json();
   assert.equal(verified.status, 'rejected');
   assert.equal(verified.result.match.possibleMatch, false);
+
+  // The capture link is still at hand after an upload: it must not replace the verified image.
+  const token = new URL(p.captureUrl).pathname.split('/').pop()!;
+  const blob = await createCaptureBlob(readFileSync(join(DATASETS, 'lfw-dev/images/Colin_Powell/Colin_Powell_0002.jpg')), 'image/jpeg', t.deps.keys.publicKeyPem);
+  const late = await t.request({ method: 'POST', url: `/capture/${token}/submit`, key: null, payload: Buffer.from(blob), headers: { 'content-type': 'application/octet-stream' } });
+  assert.equal(late.statusCode, 400, late.body);
+  assert.match(late.json().message, /is rejected; create a new process/);
+  const kept = await t.deps.store.getProcess(p.processId);
+  assert.deepEqual(Buffer.from(kept!.livenessImage!), readFileSync(join(DATASETS, 'lfw-dev/images/Colin_Powell/Colin_Powell_0001.jpg')));
   assert.equal((await call('GET', p.base, undefined, otherBasic)).statusCode, 404);
   assert.equal((await call('GET', p.base, undefined, 'Basic Zm9vOmJhcg==')).statusCode, 401);
 });

@@ -17,6 +17,7 @@ import type { FaceEngine } from '../engine/engine.js';
 import type { Store } from '../store/types.js';
 import type { CaptureKind, CaptureSession, VerificationClient } from '../store/verification-types.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { acceptPageCapture } from './dossiers.js';
 import { openCapture } from './inputs.js';
 
 export interface SessionDeps {
@@ -107,7 +108,7 @@ export async function submitCapture(deps: SessionDeps, token: string, blob: Uint
   const client = await deps.store.getClientWithSecret(session.clientId);
   if (!client) throw new FacegateError('ERROR_UNAUTHORIZED', 'the client of this session was revoked');
   if (collectOnly) {
-    await deps.store.updateProcess(session.subjectRef!, { livenessImage: capture.image }, now);
+    await acceptPageCapture(deps, session.subjectRef!, capture.image, analysis, now);
     await deps.store.updateCaptureSession(session.id, ['created', 'in_progress'], { state: 'completed', completedAt: now });
     return { status: 'completed', message: 'Thank you: your capture was received. You can close this page.' };
   }

@@ -11,6 +11,7 @@ import type { LivenessLevel } from '../core/liveness.js';
 import { createZip } from '../core/zip.js';
 import type { ServerKeys } from '../crypto/server-keys.js';
 import { sniffFormat } from '../engine/decode.js';
+import type { ImageAnalysis } from '../engine/analyzer.js';
 import type { FaceEngine } from '../engine/engine.js';
 import type { Store } from '../store/types.js';
 import type { Dossier, VerificationProcess } from '../store/verification-types.js';
@@ -57,10 +58,13 @@ export async function createProcess(deps: DossierDeps, dossier: Dossier, now: Da
 }
 
 /** Refuses images without exactly one usable face now rather than at verification. */
-async function checkedFaceImage(deps: DossierDeps, image: Uint8Array, which: string): Promise<Uint8Array> {
-  const analysis = await deps.engine.analyze(image, {});
+function assertOneFace(analysis: ImageAnalysis, which: string): void {
   if (analysis.faces.length === 0) throw new FacegateError('ERROR_INVALID_IMAGE', `(${which}) No face detected`);
   if (analysis.multipleFaces) throw new FacegateError('ERROR_MULTIPLE_FACES', `(${which}) Multiple faces detected`);
+}
+
+async function checkedFaceImage(deps: DossierDeps, image: Uint8Array, which: string): Promise<Uint8Array> {
+  assertOneFace(await deps.engine.analyze(image, {}), which);
   return image;
 }
 
@@ -76,6 +80,18 @@ export async function setReferenceImage(deps: DossierDeps, process: Verification
 export async function setLivenessCapture(deps: DossierDeps, process: VerificationProcess, image: Uint8Array, now: Date): Promise<VerificationProcess> {
   assertOpen(process);
   return (await deps.store.updateProcess(process.id, { livenessImage: await checkedFaceImage(deps, image, '/capture') }, now))!;
+}
+
+/**
+ * The capture page's way in, with the analysis it already made: the same rules as
+ * POST …/capture, so a page left open cannot replace the image of a verified process.
+ */
+export async function acceptPageCapture(deps: Pick<DossierDeps, 'store'>, processId: string, image: Uint8Array, analysis: ImageAnalysis, now: Date): Promise<void> {
+  const process = await deps.store.getProcess(processId);
+  if (!process) throw new FacegateError('ERROR_NOT_FOUND', `process ${processId} no longer exists`);
+  assertOpen(process);
+  assertOneFace(analysis, 'capture');
+  await deps.store.updateProcess(process.id, { livenessImage: image }, now);
 }
 
 export async function verifyProcess(deps: DossierDeps, process: VerificationProcess, now: Date): Promise<VerificationProcess> {
