@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MATCH_LEVELS, MATCH_LEVEL_TARGETS, decideMatch, highestLevelReached, levelThreshold, parseMatchLevel, similarityScore, type CalibrationTable } from './calibration.js';
+import { MATCH_LEVELS, MATCH_LEVEL_TARGETS, decideMatch, highestLevelReached, reachesLevel, levelThreshold, parseMatchLevel, similarityScore, type CalibrationTable } from './calibration.js';
 import { FacegateError } from './errors.js';
 
 const table: CalibrationTable = {
@@ -58,4 +58,11 @@ test('unknown levels are ERROR_INVALID_MATCH_LEVEL', () => {
   for (const bad of ['LOW', 'high', '', 3, undefined]) {
     assert.throws(() => parseMatchLevel(bad), (e: unknown) => e instanceof FacegateError && e.code === 'ERROR_INVALID_MATCH_LEVEL' && e.numericCode === 505);
   }
+});
+
+test('a level is reached by itself and every stricter level, never by NONE', () => {
+  assert.equal(reachesLevel('HIGH', 'HIGH'), true);
+  assert.equal(reachesLevel('HIGHEST', 'MEDIUM'), true);
+  assert.equal(reachesLevel('MEDIUM', 'HIGH'), false);
+  assert.equal(reachesLevel('NONE', 'MEDIUM'), false);
 });

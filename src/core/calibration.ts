@@ -101,6 +101,11 @@ export function parseMatchLevel(value: unknown): MatchLevel {
   throw new FacegateError('ERROR_INVALID_MATCH_LEVEL', `Match level ${JSON.stringify(value)} is outside the supported range: use one of ${MATCH_LEVELS.join(', ')}`);
 }
 
+/** True when a decision's highest level reached is `level` or a stricter one. */
+export function reachesLevel(reached: MatchLevelReached, level: MatchLevel): boolean {
+  return reached !== 'NONE' && MATCH_LEVELS.indexOf(reached) >= MATCH_LEVELS.indexOf(level);
+}
+
 export interface MatchDecision {
   /** Cosine distance (1 − cosine): the spec's debug `score`, closer to 0 is more alike. */
   readonly score: number;

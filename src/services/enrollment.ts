@@ -3,7 +3,7 @@
  * an enrolled user), search (1:N), photo retrieval and the automatic refresh of
  * users migrated through the Backoffice.
  */
-import { levelThreshold, parseMatchLevel, similarityScore, highestLevelReached, type MatchLevel } from '../core/calibration.js';
+import { levelThreshold, parseMatchLevel, reachesLevel, similarityScore, highestLevelReached, type MatchLevel } from '../core/calibration.js';
 import { FacegateError } from '../core/errors.js';
 import { parseLivenessLevel, type LivenessDecision } from '../core/liveness.js';
 import { qualityModeRejection } from '../core/quality.js';
@@ -173,7 +173,8 @@ export async function identify(deps: EnrollmentDeps, input: ProbeInput & { userI
     livenessLevelReached: p.liveness?.as_highest_security_level_reached,
   });
   const livePass = p.liveness?.passed ?? false;
-  const galleryLevelReached = 1 - decision.score >= levelThreshold(deps.engine.calibration.match, 'selfie', parseMatchLevel(gallery.matchLevel));
+  // From the unrounded decision: `score` is rounded to 6 digits and could disagree at the threshold.
+  const galleryLevelReached = reachesLevel(decision.matchHighestSecurityLevelReached, parseMatchLevel(gallery.matchLevel));
   // Spec 000: a migrated user's photo is replaced after the first live SDK identification above the gallery's MatchLevel.
   const refresh = input.context === 'sdk' && enrollment.migratedPending && livePass && galleryLevelReached;
   if (refresh) {
