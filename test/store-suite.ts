@@ -447,12 +447,12 @@ export function storeSuite(name: string, open: () => Promise<Store>, raw: RawEnr
       assert.ok(aliceTemplate);
 
       await raw.write(gallery, 'bob', 'template_sealed', aliceTemplate);
-      await assert.rejects(store.getEnrollment(gallery, 'bob'), 'another user in the same gallery');
-      await assert.rejects(collect(store.listTemplates(gallery)), 'listTemplates opens every template');
+      await assert.rejects(store.getEnrollment(gallery, 'bob'), /unable to authenticate/, 'another user in the same gallery');
+      await assert.rejects(collect(store.listTemplates(gallery)), /unable to authenticate/, 'listTemplates opens every template');
       await raw.write(twin, 'alice', 'template_sealed', aliceTemplate);
-      await assert.rejects(store.getEnrollment(twin, 'alice'), 'the same user id in another gallery');
+      await assert.rejects(store.getEnrollment(twin, 'alice'), /unable to authenticate/, 'the same user id in another gallery');
       await raw.write(gallery, 'alice', 'photo_sealed', aliceTemplate);
-      await assert.rejects(store.getEnrollment(gallery, 'alice'), 'the photo column of the same row');
+      await assert.rejects(store.getEnrollment(gallery, 'alice'), /unable to authenticate/, 'the photo column of the same row');
     });
 
     const secondsAfter = (start: number) => (seconds: number): Date => new Date(start + seconds * 1000);
@@ -700,7 +700,7 @@ export function storeSuite(name: string, open: () => Promise<Store>, raw: RawEnr
       const sealed = await raw.readColumn('verification_clients', 'id', a, 'secret_sealed');
       assert.ok(Buffer.isBuffer(sealed));
       await raw.writeColumn('verification_clients', 'id', b, 'secret_sealed', sealed);
-      await assert.rejects(store.getClientWithSecret(b));
+      await assert.rejects(store.getClientWithSecret(b), /unable to authenticate/);
     });
 
     it('remembers request signatures: a replay is refused until the signature is forgotten', async () => {
@@ -904,7 +904,7 @@ export function storeSuite(name: string, open: () => Promise<Store>, raw: RawEnr
       const sealed = await raw.readColumn('authentication_transactions', 'reference', a.reference, 'facemap_sealed');
       assert.ok(Buffer.isBuffer(sealed));
       await raw.writeColumn('authentication_transactions', 'reference', b.reference, 'facemap_sealed', sealed);
-      await assert.rejects(store.getAuthenticationTransaction(b.reference));
+      await assert.rejects(store.getAuthenticationTransaction(b.reference), /unable to authenticate/);
     });
 
     it('creates dossiers and processes, and updates only the fields given', async () => {
@@ -978,9 +978,9 @@ export function storeSuite(name: string, open: () => Promise<Store>, raw: RawEnr
       const sealed = await raw.readColumn('verification_processes', 'id', a.id, 'reference_image_sealed');
       assert.ok(Buffer.isBuffer(sealed));
       await raw.writeColumn('verification_processes', 'id', a.id, 'liveness_image_sealed', sealed);
-      await assert.rejects(store.getProcess(a.id), 'the other column of the same process');
+      await assert.rejects(store.getProcess(a.id), /unable to authenticate/, 'the other column of the same process');
       await raw.writeColumn('verification_processes', 'id', b.id, 'reference_image_sealed', sealed);
-      await assert.rejects(store.getProcess(b.id), 'the same column of another process');
+      await assert.rejects(store.getProcess(b.id), /unable to authenticate/, 'the same column of another process');
 
       await raw.deleteRows('dossiers', 'id', dossier.id);
       assert.equal(await store.getDossier(dossier.id), null);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -54,8 +54,10 @@ test('the published key forms agree with each other', async () => {
   assert.equal(keys.dataKey.length, 32);
   assert.equal(keys.rsaPrivateKey.asymmetricKeyDetails?.modulusLength, 3072);
   assert.match(keys.publicKeyPem, /^-----BEGIN PUBLIC KEY-----/);
-  assert.equal(Buffer.from(keys.publicKeySpkiDerBase64, 'base64').toString('base64'), keys.publicKeySpkiDerBase64);
-  assert.match(keys.keyId, /^[0-9a-f]{16}$/);
+  const spkiDer = createPublicKey(keys.publicKeyPem).export({ type: 'spki', format: 'der' });
+  assert.equal(spkiDer.toString('base64'), keys.publicKeySpkiDerBase64, 'the PEM and the base64 DER are the same key');
+  assert.equal(keys.keyId, createHash('sha256').update(spkiDer).digest('hex').slice(0, 16), 'the key id is the SPKI fingerprint');
+  assert.deepEqual(createPublicKey(keys.rsaPrivateKey).export({ type: 'spki', format: 'der' }), spkiDer, 'and it is the private key\'s public half');
 });
 
 test('FACEGATE_DATA_KEY overrides the file, and a bad value names the variable', async () => {
