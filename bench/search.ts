@@ -18,6 +18,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { exactSearch, MetricKind } from 'usearch';
+import { median } from '../src/core/numeric.js';
 import { ExactIndex } from '../src/search/exact.js';
 import { decodeGraphState, encodeGraphState } from '../src/search/hnsw-state.js';
 import { IndexSnapshots } from '../src/store/index-snapshots.js';
@@ -86,11 +87,6 @@ function parseOptions(argv: string[]): Options {
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function rssBytes(): number {

@@ -16,7 +16,7 @@ export function checkSupport(strings: Strings, skipVersionCheck: boolean): void 
   }
 }
 
-export interface CameraChoice {
+interface CameraChoice {
   /** Rear camera for an assisted capture, else the front one. */
   assisted: boolean;
   deviceId?: string;

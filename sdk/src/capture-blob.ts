@@ -20,7 +20,7 @@ export async function importCaptureKey(spkiBase64: string): Promise<CaptureKey> 
   return { rsaKey, keyId };
 }
 
-export interface CaptureHeader {
+interface CaptureHeader {
   capturedAt: number;
   mime: 'image/jpeg' | 'image/png' | 'image/webp';
   metadata: Record<string, unknown>;

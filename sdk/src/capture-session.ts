@@ -21,7 +21,7 @@ const UNGUIDED_HOLD_MS = 3000;
 const CAPTURE_JPEG_QUALITY = 0.92;
 const TICK_MS = 100;
 
-export interface SessionSettings {
+interface SessionSettings {
   dialog: CaptureDialog;
   guidanceUrl: string | undefined;
   guidanceHeaders: Record<string, string>;

@@ -29,7 +29,7 @@ export interface GuidanceFrame {
 }
 
 /** An axis-aligned ellipse: centre and radii. */
-export interface Ellipse {
+interface Ellipse {
   cx: number;
   cy: number;
   rx: number;
@@ -52,7 +52,7 @@ export type GuidanceFeedback =
   | 'FEEDBACK_NOT_STABLE'
   | 'FEEDBACK_OK';
 
-export interface GuidanceThresholds {
+interface GuidanceThresholds {
   /** Detections scoring lower are ignored. */
   minFaceScore: number;
   /** Faces narrower than this share of the widest are background people or false positives. */
@@ -91,7 +91,7 @@ export const DEFAULT_THRESHOLDS: GuidanceThresholds = {
 };
 
 /** Width / height of the guide oval. */
-export const OVAL_ASPECT = 0.75;
+const OVAL_ASPECT = 0.75;
 
 /**
  * The oval frames the whole head, hair to chin, while detection boxes run
@@ -140,7 +140,7 @@ export function significantFaces(faces: readonly FaceBox[], t: GuidanceThreshold
   return confident.filter((f) => f.width >= widest * t.significantFaceRatio);
 }
 
-export interface FrameAssessment {
+interface FrameAssessment {
   feedback: GuidanceFeedback;
   /** The face the feedback is about, when there is exactly one. */
   face: FaceBox | null;

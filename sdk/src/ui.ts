@@ -16,7 +16,7 @@ const GRAPHICS_VARIABLES: Record<keyof CanvasGraphics, string> = {
   tickerActiveBackground: '--fg-ticker-active',
 };
 
-export interface DialogSettings {
+interface DialogSettings {
   /** Draw into this element; without it the screen is a full-page dialog. */
   container: HTMLElement | undefined;
   templates: HtmlTemplates;

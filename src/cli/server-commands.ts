@@ -1,6 +1,7 @@
 /** CLI commands around the server and its data: serve, keys, galleries, blob. */
 import { readFile, writeFile } from 'node:fs/promises';
-import { loadServerConfig } from '../config.js';
+import { dataDirFrom, loadServerConfig } from '../config.js';
+import { loadOrCreateServerKeys } from '../crypto/server-keys.js';
 import { FacegateError } from '../core/errors.js';
 import { createCaptureBlob } from '../crypto/capture-blob.js';
 import { sniffFormat } from '../engine/decode.js';
@@ -39,7 +40,7 @@ export function serverCommands(io: CommandIo): Record<string, (args: string[]) =
     async serve() {
       const config = loadServerConfig();
       const server = await startServer(config);
-      const key = process.env.FACEGATE_BOOTSTRAP_API_KEY;
+      const key = config.bootstrapApiKey;
       const mode = config.tls?.clientCa?.mode;
       // The certificate `facegate tls init` makes is self-signed: curl must be told to trust it.
       const trust = config.tls ? ` --cacert ${process.env.FACEGATE_TLS_CERT}` : '';
@@ -114,7 +115,8 @@ export function serverCommands(io: CommandIo): Record<string, (args: string[]) =
         publicKey = String(key.pem);
         capturedAt = Number(time.epochMillis);
       } else {
-        publicKey = (await openData(loadServerConfig())).keys.publicKeyPem;
+        // The key pair is all a blob needs: no store is opened (nor a database connected).
+        publicKey = (await loadOrCreateServerKeys(dataDirFrom(process.env), { dataKey: process.env.FACEGATE_DATA_KEY || undefined })).publicKeyPem;
       }
       const blob = await createCaptureBlob(image, `image/${format}`, publicKey, { capturedAt, metadata: { source: 'facegate-cli' } });
       const out = str(io.opts.out);

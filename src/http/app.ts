@@ -86,8 +86,8 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
   await app.register(fastifyUnderPressure, {
     maxEventLoopDelay: 2000,
     retryAfter: 1,
-    pressureHandler: (_request, reply) => {
-      void reply.code(503).header('Retry-After', '1').send({ code: 704, feedbackCode: 'ERROR_ENGINE_OVERLOADED', message: 'Server under pressure; retry shortly', requestId: reply.request.id });
+    pressureHandler: (request, reply) => {
+      void sendError(request, reply, new FacegateError('ERROR_ENGINE_OVERLOADED', 'Server under pressure; retry shortly'));
     },
   });
 

@@ -29,7 +29,7 @@ export interface SessionDeps {
   sessionLifetimeMs: number;
 }
 
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 export async function openCaptureSession(
   deps: SessionDeps,

@@ -9,9 +9,9 @@ import type { Store } from '../store/types.js';
 import type { VerificationClient } from '../store/verification-types.js';
 
 /** Signatures are remembered this long: the same signed request is refused as a replay within it. */
-export const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
+const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** A signed body may carry `timestamp` (epoch ms); it must be this close to the server's clock. */
-export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 export async function createClient(store: Store, input: { name: string; galleryName?: string | null; callbackUrl?: string | null }): Promise<{ client: VerificationClient; secret: string }> {
   if (!input.name?.trim()) throw new FacegateError('ERROR_INVALID_ARGUMENT', 'a client needs a name');

@@ -24,7 +24,7 @@ export interface DossierDeps {
 }
 
 /** ID-document portraits are compared on the picture-id scale (spec 002) at HIGH: FAR 1:1,000. */
-export const PROCESS_MATCH_LEVEL = 'HIGH';
+const PROCESS_MATCH_LEVEL = 'HIGH';
 
 export async function requireDossier(store: Store, clientId: string, dossierId: string): Promise<Dossier> {
   const dossier = await store.getDossier(dossierId);

@@ -98,7 +98,7 @@ function storedRecord(p: Probe, userId: string, migratedPending: boolean) {
 }
 
 /** The reference a facemap of this enrollment carries (spec 003 `enrollmentTransactionReference`). */
-export const enrollmentReference = (gallery: string, userId: string): string => `${gallery}/${userId}`;
+const enrollmentReference = (gallery: string, userId: string): string => `${gallery}/${userId}`;
 
 export function issueFacemap(deps: Pick<EnrollmentDeps, 'keys'>, gallery: string, userId: string, template: Uint8Array) {
   const reference = enrollmentReference(gallery, userId);

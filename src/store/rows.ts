@@ -25,8 +25,8 @@ import type {
 
 /** Rows per listTemplates query: bounds memory whatever the gallery's size. */
 export const TEMPLATE_PAGE_SIZE = 5000;
-export const DEFAULT_TRANSACTION_LIMIT = 100;
-export const MAX_TRANSACTION_LIMIT = 1000;
+const DEFAULT_TRANSACTION_LIMIT = 100;
+const MAX_TRANSACTION_LIMIT = 1000;
 const DEFAULT_WEBHOOK_LIMIT = 100;
 const MAX_WEBHOOK_LIMIT = 1000;
 

@@ -154,7 +154,7 @@ function associatedData(table: string, key: string, column: string): string {
 
 const clientSecretData = (id: string): string => associatedData('verification_client', id, 'secret');
 const facemapData = (reference: string): string => associatedData('authentication_transaction', reference, 'facemap');
-export type ProcessImageColumn = 'reference_image' | 'liveness_image';
+type ProcessImageColumn = 'reference_image' | 'liveness_image';
 const processImageData = (id: string, column: ProcessImageColumn): string => associatedData('verification_process', id, column);
 
 /** A JSON object column as text; null stays null. */
@@ -173,7 +173,7 @@ function parsedJson(text: string | null): Record<string, unknown> | null {
 }
 
 /** Page tokens are stored as their sha256 only: a raw token passed by mistake is refused, not written. */
-export function assertTokenHash(tokenHash: string): void {
+function assertTokenHash(tokenHash: string): void {
   if (!/^[0-9a-f]{64}$/.test(tokenHash)) {
     throw new Error('tokenHash must be the lowercase hex sha256 of the page token, never the token itself');
   }
@@ -293,7 +293,7 @@ export function toDossier(row: DossierRow): Dossier {
   return { id: row.id, clientId: row.client_id, metadata: parsedJson(row.metadata), createdAt: row.created_at };
 }
 
-export function sealProcessImage(sealer: Sealer, id: string, column: ProcessImageColumn, image: Uint8Array | null): Buffer | null {
+function sealProcessImage(sealer: Sealer, id: string, column: ProcessImageColumn, image: Uint8Array | null): Buffer | null {
   return image === null ? null : asBuffer(sealer.seal(image, processImageData(id, column)));
 }
 

@@ -85,7 +85,7 @@ export function sessionRoutes(deps: AppDeps, sessions: SessionDeps) {
         const frame = request.body as Buffer;
         if (!Buffer.isBuffer(frame) || frame.length > 512 * 1024) throw new FacegateError('ERROR_INVALID_IMAGE', 'send one JPEG frame of at most 512 KB as image/jpeg');
         // Quality brings the head pose, so the SDK can say "look straight" as well as where to move.
-        const analysis = await deps.engine.analyze(new Uint8Array(frame), { quality: true });
+        const analysis = await deps.engine.analyze(frame, { quality: true });
         const pose = analysis.primary?.quality?.measurements;
         return {
           faces: analysis.faces.map((f) => ({ x: f.box.x1, y: f.box.y1, width: f.box.x2 - f.box.x1, height: f.box.y2 - f.box.y1, score: f.score })),
@@ -103,7 +103,7 @@ export function sessionRoutes(deps: AppDeps, sessions: SessionDeps) {
       handler: async (request) => {
         const blob = request.body;
         if (!Buffer.isBuffer(blob)) throw new FacegateError('ERROR_INVALID_JSON', 'send the capture blob as application/octet-stream');
-        return submitCapture(sessions, request.params.token, new Uint8Array(blob), new Date());
+        return submitCapture(sessions, request.params.token, blob, new Date());
       },
     });
   };
