@@ -10,6 +10,7 @@
  * file already exists: exactly one process wins, and the others read the
  * winner's complete file instead of replacing it with a different key.
  */
+import { fsyncPath, isErrno } from '../store/files.js';
 import { facemapKey } from './facemap.js';
 import { createPrivateKey, createPublicKey, generateKeyPair, KeyObject, randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, unlink } from 'node:fs/promises';
@@ -90,7 +91,8 @@ async function readOrCreate(path: string, generate: () => Promise<string>): Prom
   }
   try {
     await link(temp, path);
-    await syncDir(dirname(path));
+    // Without it a crash right after first start could lose the new key's directory entry, and with it every sealed record.
+    await fsyncPath(dirname(path));
   } catch (error) {
     if (!isErrno(error, 'EEXIST')) throw error;
   } finally {
@@ -108,15 +110,6 @@ async function readIfExists(path: string): Promise<string | null> {
   }
 }
 
-/** Without it a crash right after first start could lose the new key's directory entry, and with it every sealed record. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 async function generateEd25519Pem(): Promise<string> {
   const { privateKey } = await promisify(generateKeyPair)('ed25519');
@@ -151,6 +144,3 @@ function parseRsaPrivateKeyFile(pem: string, path: string): KeyObject {
   }
 }
 
-function isErrno(error: unknown, code: string): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
-}

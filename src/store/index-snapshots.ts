@@ -22,6 +22,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID }
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createSealer, deriveSubkey } from '../crypto/at-rest.js';
+import { fsyncPath, isErrno } from './files.js';
 import type { Sealer } from './types.js';
 
 const GRAPH_MAGIC = Buffer.from('FGSG', 'ascii');
@@ -81,7 +82,7 @@ export class IndexSnapshots {
     try {
       sealedState = await readFile(`${base}.state`);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (isErrno(error, 'ENOENT')) return undefined;
       throw error;
     }
     const opened = Buffer.from(this.#sealer.open(sealedState, stateAssociatedData(gallery)));
@@ -113,7 +114,7 @@ export class IndexSnapshots {
     try {
       entries = await readdir(this.#dir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      if (isErrno(error, 'ENOENT')) return 0;
       throw error;
     }
     const orphans = entries.filter((entry) => /^[0-9a-f]{64}\.(graph|state)$/.test(entry) && !kept.has(entry.slice(0, 64)));
@@ -161,7 +162,7 @@ export class IndexSnapshots {
     out.write(header);
     await pipeline(createReadStream(plainPath), cipher, out);
     await appendFile(sealedPath, cipher.getAuthTag());
-    await syncFile(sealedPath);
+    await fsyncPath(sealedPath, 'r+');
   }
 
   async #openGraph(sealedPath: string, plainPath: string, associatedData: Buffer): Promise<void> {
@@ -202,14 +203,6 @@ async function removeQuietly(...paths: string[]): Promise<void> {
 
 async function writeDurably(filePath: string, bytes: Uint8Array): Promise<void> {
   await writeFile(filePath, bytes, { mode: 0o600 });
-  await syncFile(filePath);
+  await fsyncPath(filePath, 'r+');
 }
 
-async function syncFile(filePath: string): Promise<void> {
-  const handle = await open(filePath, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}

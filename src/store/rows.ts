@@ -213,8 +213,13 @@ export function fromTransaction(record: TransactionRecord): TransactionRow {
  * enrollment, gallery or column fails to open. The JSON array keeps the
  * encoding unambiguous when names contain ':'.
  */
+/** What a sealed value is bound to: the table, the row's key parts (JSON, so `:` in a name stays unambiguous) and the column. */
+export function associatedData(table: string, key: readonly string[], column: string): string {
+  return `${table}:${JSON.stringify(key)}:${column}`;
+}
+
 function enrollmentAssociatedData(galleryName: string, userId: string, column: 'template' | 'photo'): string {
-  return `enrollment:${JSON.stringify([galleryName, userId])}:${column}`;
+  return associatedData('enrollment', [galleryName, userId], column);
 }
 
 export function sealEnrollment(
@@ -325,7 +330,7 @@ function listLimit(listing: string, limit: number, max: number): number {
 
 /** Binds a sealed secret to its delivery, so a secret copied to another delivery fails to open. */
 function webhookSecretAssociatedData(deliveryId: string): string {
-  return `webhook_delivery:${JSON.stringify([deliveryId])}:secret`;
+  return associatedData('webhook_delivery', [deliveryId], 'secret');
 }
 
 /** The row of a new delivery under a fresh id, its secret sealed; refuses a payload that is not JSON. */
@@ -405,7 +410,7 @@ export function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
+export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

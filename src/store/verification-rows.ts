@@ -5,6 +5,7 @@
  * bound to its row and column.
  */
 import type { AuthState, SessionState } from '../core/verification-states.js';
+import { asBuffer, associatedData } from './rows.js';
 import type { Sealer } from './types.js';
 import type {
   AuthenticationTransaction,
@@ -148,14 +149,10 @@ export const VERIFICATION_PROCESS_COLUMNS: readonly (keyof VerificationProcessRo
  * so a value copied to another row or column fails to open. The JSON array
  * keeps the encoding unambiguous whatever the key contains.
  */
-function associatedData(table: string, key: string, column: string): string {
-  return `${table}:${JSON.stringify([key])}:${column}`;
-}
-
-const clientSecretData = (id: string): string => associatedData('verification_client', id, 'secret');
-const facemapData = (reference: string): string => associatedData('authentication_transaction', reference, 'facemap');
+const clientSecretData = (id: string): string => associatedData('verification_client', [id], 'secret');
+const facemapData = (reference: string): string => associatedData('authentication_transaction', [reference], 'facemap');
 type ProcessImageColumn = 'reference_image' | 'liveness_image';
-const processImageData = (id: string, column: ProcessImageColumn): string => associatedData('verification_process', id, column);
+const processImageData = (id: string, column: ProcessImageColumn): string => associatedData('verification_process', [id], column);
 
 /** A JSON object column as text; null stays null. */
 export function jsonText(value: Record<string, unknown>): string;
@@ -369,6 +366,3 @@ export function processUpdate(
   };
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
