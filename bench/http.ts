@@ -51,12 +51,12 @@ async function startServer(): Promise<{ url: string; key: string; stop: () => Pr
     stdio: 'ignore',
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 240; i++) {
-    try {
-      if ((await fetch(`${url}/api/v1/face_health`)).ok) break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 250));
-    }
+  const healthy = async (): Promise<boolean> => (await fetch(`${url}/api/v1/face_health`).catch(() => null))?.ok ?? false;
+  let ready = false;
+  for (let i = 0; i < 240 && !(ready = await healthy()); i++) await new Promise((r) => setTimeout(r, 250));
+  if (!ready) {
+    child.kill('SIGTERM');
+    throw new Error(`the server at ${url} did not become healthy within 60 s`);
   }
   return { url, key, stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }) };
 }

@@ -18,7 +18,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { encodeTemplate } from '../src/core/template.js';
 import { createSealer } from '../src/crypto/at-rest.js';
 import { DEFAULT_HNSW_OPTIONS, HnswIndex } from '../src/search/hnsw.js';
 import { decodeGraphState, encodeGraphState } from '../src/search/hnsw-state.js';
@@ -26,7 +25,8 @@ import { GalleryIndexes } from '../src/services/gallery-indexes.js';
 import { IndexSnapshots } from '../src/store/index-snapshots.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import type { Store } from '../src/store/types.js';
-import { BENCH_SNAPSHOT_KEY, benchSnapshotName, DIMENSIONS, enrolledChunks, parseProfile, SyntheticTemplates, templateId, type Profile } from './synthetic.js';
+import { templateEnrollment } from '../test/template-rows.js';
+import { BENCH_SNAPSHOT_KEY, benchSnapshotName, CHUNK_ROWS, DIMENSIONS, enrolledChunks, parseProfile, SyntheticTemplates, templateId, type Profile } from './synthetic.js';
 
 const MODEL = 'synthetic-bench-model';
 const GALLERY = 'bench';
@@ -62,7 +62,7 @@ function log(message: string): void {
 const seconds = (started: number): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 
 async function enroll(store: Store, userId: string, vector: Float32Array, replace = false): Promise<void> {
-  const enrollment = { galleryName: GALLERY, userId, modelId: MODEL, template: encodeTemplate({ modelId: MODEL, vector }), photo: null, photoMime: null, migratedPending: false };
+  const enrollment = templateEnrollment(GALLERY, userId, vector, MODEL);
   await (replace ? store.replaceEnrollment(enrollment) : store.insertEnrollment(enrollment));
 }
 
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     let started = performance.now();
     for (const chunk of enrolledChunks(data, options.size)) {
       for (let r = 0; r < chunk.ids.length; r++) await enroll(store, chunk.ids[r], chunk.vectors.subarray(r * DIMENSIONS, (r + 1) * DIMENSIONS));
-      if ((chunk.start / 8192) % 16 === 15) log(`  ${chunk.start + chunk.ids.length} enrolled`);
+      if ((chunk.start / CHUNK_ROWS) % 16 === 15) log(`  ${chunk.start + chunk.ids.length} enrolled`);
     }
     results.push(`store: ${options.size} enrollments written in ${seconds(started)}`);
 
