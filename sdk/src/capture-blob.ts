@@ -35,7 +35,8 @@ export async function createCaptureBlob(image: Uint8Array, header: CaptureHeader
   return sealCapture(payload, key);
 }
 
-async function sealCapture(payload: Uint8Array<ArrayBuffer>, { rsaKey, keyId }: CaptureKey): Promise<Uint8Array<ArrayBuffer>> {
+/** Seals a payload as it is (the server's tests use it to send malformed ones). */
+export async function sealCapture(payload: Uint8Array<ArrayBuffer>, { rsaKey, keyId }: CaptureKey): Promise<Uint8Array<ArrayBuffer>> {
   const { subtle } = globalThis.crypto;
   const aesKey = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt']);
   const rawAesKey = await subtle.exportKey('raw', aesKey);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { FacegateError } from '../core/errors.js';
+import { createCaptureBlob as createSdkCaptureBlob, importCaptureKey, sealCapture } from '../../sdk/src/capture-blob.js';
 import { createCaptureBlob, looksLikeCaptureBlob, openCaptureBlob } from './capture-blob.js';
 import { loadOrCreateServerKeys } from './server-keys.js';
 
@@ -19,7 +20,7 @@ const capturedAt = 1_760_000_000_000;
 const fails = (code: 'ERROR_DECRYPTION_FAILED' | 'ERROR_REQUEST_EXPIRED', message?: RegExp) => (e: unknown) =>
   e instanceof FacegateError && e.code === code && (!message || message.test(e.message));
 
-// The WebCrypto sketch of docs/encryption.md, run on Node's globalThis.crypto.subtle.
+/** A payload as the SDK lays it out, from any header: the malformed cases need ones it would never make. */
 function payloadOf(header: object, image: Uint8Array): Uint8Array<ArrayBuffer> {
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const payload = new Uint8Array(4 + headerBytes.length + image.length);
@@ -29,33 +30,9 @@ function payloadOf(header: object, image: Uint8Array): Uint8Array<ArrayBuffer> {
   return payload;
 }
 
-async function sealCapture(payload: Uint8Array<ArrayBuffer>, spkiBase64: string): Promise<Uint8Array> {
-  const { subtle } = globalThis.crypto;
-  const spki = Uint8Array.from(atob(spkiBase64), (c) => c.charCodeAt(0));
-  const rsaKey = await subtle.importKey('spki', spki, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['encrypt']);
-  const keyId = new Uint8Array(await subtle.digest('SHA-256', spki)).slice(0, 8);
-  const aesKey = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt']);
-  const rawAesKey = await subtle.exportKey('raw', aesKey);
-  const wrappedKey = new Uint8Array(await subtle.encrypt({ name: 'RSA-OAEP' }, rsaKey, rawAesKey));
-  const iv = globalThis.crypto.getRandomValues(new Uint8Array(12));
-
-  const clear = new Uint8Array(15 + wrappedKey.length + 12);
-  clear.set([0x46, 0x47, 0x43, 0x42, 1]); // "FGCB", version 1
-  clear.set(keyId, 5);
-  new DataView(clear.buffer).setUint16(13, wrappedKey.length);
-  clear.set(wrappedKey, 15);
-  clear.set(iv, 15 + wrappedKey.length);
-
-  const encrypted = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv, additionalData: clear }, aesKey, payload));
-  const blob = new Uint8Array(clear.length + encrypted.length);
-  blob.set(clear);
-  blob.set(encrypted, clear.length);
-  return blob;
-}
-
-test('a blob made with WebCrypto alone, as in docs/encryption.md, opens', async () => {
+test('a blob the browser SDK makes (WebCrypto alone, run on Node\'s globalThis.crypto) opens', async () => {
   const metadata = { sdkVersion: '1.0.0', deviceLabel: 'FaceTime HD Camera' };
-  const blob = await sealCapture(payloadOf({ v: 1, capturedAt, mime: 'image/jpeg', metadata }, jpeg), keys.publicKeySpkiDerBase64);
+  const blob = await createSdkCaptureBlob(jpeg, { capturedAt, mime: 'image/jpeg', metadata }, await importCaptureKey(keys.publicKeySpkiDerBase64));
   assert.deepEqual(openCaptureBlob(blob, keys, { now: capturedAt + 5_000 }), { image: jpeg, mime: 'image/jpeg', capturedAt, metadata });
 });
 
@@ -135,8 +112,9 @@ test('an authentic blob with a malformed payload fails with 601 saying what is w
     [payloadOf({ ...header, metadata: [1] }, jpeg), /metadata/],
     [payloadOf(header, new Uint8Array(0)), /no image/],
   ];
+  const key = await importCaptureKey(keys.publicKeySpkiDerBase64);
   for (const [payload, message] of cases) {
-    const blob = await sealCapture(payload, keys.publicKeySpkiDerBase64);
+    const blob = await sealCapture(payload, key);
     assert.throws(() => openCaptureBlob(blob, keys, { now: capturedAt }), fails('ERROR_DECRYPTION_FAILED', message), String(message));
   }
 });
