@@ -62,6 +62,44 @@ test('every permission guards at least one endpoint of the matrix, in every rout
   for (const permission of ALL_PERMISSIONS) assert.ok(covered.has(permission), `${permission} has no endpoint in the matrix`);
 });
 
+/** Routes guarded by something other than an API key (or by nothing), each for a reason. */
+const NOT_API_KEY_ROUTES = [
+  /^\/docs/, // API documentation
+  /^\/openapi\.json$/,
+  /^\/api\/v1\/(face_health|time|pub_key|models)$/, // public by the spec and for the SDK
+  /^\/sdk\/:file$/, // the SDK script, loaded by end users' browsers
+  /^\/capture\/:token/, // the hosted page: its token
+  /^\/api\/v1\/session/, // spec 004: HMAC-signed
+  /^\/api\/v1\/dossiers/, // spec 001: HTTP Basic
+  /^\/api\/authentication\/v1\//, // spec 003: HTTP Basic
+];
+
+/** Every route Fastify has, as [method, path], read from its route tree (children under their parents). */
+function registeredRoutes(app: TestApp['app']): Array<[string, string]> {
+  const routes: Array<[string, string]> = [];
+  const parents: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^((?:│   |    )*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = match[1].length / 4;
+    const path = (parents[depth - 1] ?? '') + match[2];
+    parents[depth] = path;
+    for (const method of match[3]?.split(', ') ?? []) if (method !== 'HEAD') routes.push([method, path]);
+  }
+  return routes;
+}
+
+test('every route is in the matrix unless it is authenticated some other way, on purpose', () => {
+  const routes = registeredRoutes(t.app);
+  assert.ok(routes.length > 50, `read ${routes.length} routes from the route tree`);
+  const inMatrix = (method: string, path: string) => {
+    const pattern = new RegExp(`^${path.replace(/:[^/]+/g, '[^/]+')}$`);
+    return ENDPOINTS.some(([m, url]) => m === method && pattern.test(url.split('?')[0]));
+  };
+  const unaccounted = routes.filter(([method, path]) => !NOT_API_KEY_ROUTES.some((allowed) => allowed.test(path)) && !inMatrix(method, path));
+  assert.deepEqual(unaccounted, [], 'add these to the permission matrix, or to NOT_API_KEY_ROUTES with the reason');
+});
+
 for (const [method, url, guard] of ENDPOINTS) {
   test(`${method} ${url.split('?')[0]}: 401 without a key, 403 without ${guard}, allowed with it`, async () => {
     const body = method === 'GET' || method === 'DELETE' ? undefined : {};
