@@ -94,6 +94,14 @@ export class FaceEngine {
     return { template: { modelId: this.modelId, vector: analysis.primary.template }, analysis };
   }
 
+  /** Template and liveness score of the primary face from one analysis; `which` names the input in the error message. */
+  async liveTemplate(bytes: Uint8Array, which: string, options: { quality?: boolean } = {}): Promise<TemplateResult & { livenessScore: number }> {
+    const analysis = await this.analyze(bytes, { template: true, liveness: true, quality: options.quality });
+    const primary = analysis.primary;
+    if (!primary?.template || primary.liveness === undefined) throw noFace(which);
+    return { template: { modelId: this.modelId, vector: primary.template }, livenessScore: primary.liveness, analysis };
+  }
+
   compareTemplates(a: FaceTemplate, b: FaceTemplate, mode: MatchMode, level: MatchLevel): MatchDecision {
     return decideMatch(cosineSimilarity(a, b), this.calibration.match, mode, level);
   }

@@ -100,11 +100,9 @@ export async function verifyProcess(deps: DossierDeps, process: VerificationProc
     throw new FacegateError('ERROR_INVALID_ARGUMENT', `process ${process.id} needs ${!process.referenceImage ? 'a reference image (PUT …/image)' : 'a liveness capture (the capture page or POST …/capture)'} before verification`);
   }
   await deps.store.updateProcess(process.id, { status: 'processing' }, now);
-  const [live, reference] = await Promise.all([deps.engine.analyze(process.livenessImage, { template: true, liveness: true }), deps.engine.template(process.referenceImage, 'reference image')]);
-  const primary = live.primary;
-  if (!primary?.template || primary.liveness === undefined) throw new FacegateError('ERROR_INVALID_IMAGE', '(liveness capture) No face detected');
-  const liveness = deps.engine.livenessDecision(primary.liveness, deps.livenessLevel);
-  const match = deps.engine.compareTemplates({ modelId: deps.engine.modelId, vector: primary.template }, reference.template, 'picture-id', parseMatchLevel(PROCESS_MATCH_LEVEL));
+  const [live, reference] = await Promise.all([deps.engine.liveTemplate(process.livenessImage, 'liveness capture'), deps.engine.template(process.referenceImage, 'reference image')]);
+  const liveness = deps.engine.livenessDecision(live.livenessScore, deps.livenessLevel);
+  const match = deps.engine.compareTemplates(live.template, reference.template, 'picture-id', parseMatchLevel(PROCESS_MATCH_LEVEL));
   const accepted = liveness.passed && match.possibleMatch;
   const result = {
     accepted,

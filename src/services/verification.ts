@@ -56,13 +56,11 @@ function spoofBody(refid: string, capture: Capture, score: number, qualityPassed
 export async function processCapture(deps: VerificationDeps, input: { file: Uint8Array; enableQuality: boolean; level?: unknown }, refid: string) {
   const capture = openCapture(input.file, deps.keys);
   const level = requestedLivenessLevel(deps, input.level ?? capture.metadata.asThreshold);
-  const analysis = await deps.engine.analyze(capture.image, { template: true, liveness: true, quality: input.enableQuality });
-  const primary = analysis.primary;
-  if (!primary?.template || primary.liveness === undefined) throw new FacegateError('ERROR_INVALID_IMAGE', '(/file) No face detected');
-  const liveness = deps.engine.livenessDecision(primary.liveness, level);
+  const { template, livenessScore, analysis } = await deps.engine.liveTemplate(capture.image, '/file', { quality: input.enableQuality });
+  const primary = analysis.primary!;
+  const liveness = deps.engine.livenessDecision(livenessScore, level);
   if (!liveness.passed) return { httpStatus: 400, body: spoofBody(refid, capture, liveness.score, primary.quality?.quality.qc_passed), liveness, analysis };
   const formatName = FORMAT_NAMES[capture.mime ?? analysis.format] ?? 'JPEG';
-  const template = { modelId: deps.engine.modelId, vector: primary.template };
   const body = {
     refid,
     code: 200,
@@ -100,18 +98,13 @@ export async function verifyWithPictureId(deps: VerificationDeps, input: { file:
   const picture = decodeBase64Field(input.picID, '/picID');
   const capture = openCapture(input.file, deps.keys);
   const livenessLevel = requestedLivenessLevel(deps, input.livenessLevel ?? capture.metadata.asThreshold);
-  const [selfie, pictureId] = await Promise.all([
-    deps.engine.analyze(capture.image, { template: true, liveness: true }),
-    deps.engine.template(picture, 'picID'),
-  ]);
-  const primary = selfie.primary;
-  if (!primary?.template || primary.liveness === undefined) throw new FacegateError('ERROR_INVALID_IMAGE', '(/file) No face detected');
-  const liveness = deps.engine.livenessDecision(primary.liveness, livenessLevel);
+  const [selfie, pictureId] = await Promise.all([deps.engine.liveTemplate(capture.image, '/file'), deps.engine.template(picture, 'picID')]);
+  const liveness = deps.engine.livenessDecision(selfie.livenessScore, livenessLevel);
   if (!liveness.passed) return { httpStatus: 400, body: spoofBody(refid, capture, liveness.score, undefined), liveness };
-  const decision = deps.engine.compareTemplates({ modelId: deps.engine.modelId, vector: primary.template }, pictureId.template, 'picture-id', matchLevel);
+  const decision = deps.engine.compareTemplates(selfie.template, pictureId.template, 'picture-id', matchLevel);
   return {
     httpStatus: 200,
-    body: { code: 200, feedbackCode: 'FEEDBACK_MATCHED', refid, ...decision, multipleFacesImage: selfie.multipleFaces, multipleFacesImageToVerifyAgainst: pictureId.analysis.multipleFaces },
+    body: { code: 200, feedbackCode: 'FEEDBACK_MATCHED', refid, ...decision, multipleFacesImage: selfie.analysis.multipleFaces, multipleFacesImageToVerifyAgainst: pictureId.analysis.multipleFaces },
     liveness,
     decision,
   };
