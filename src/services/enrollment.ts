@@ -55,8 +55,9 @@ function requireUserId(value: unknown): string {
  * gallery asks for it, checks liveness. Several faces or poor quality (VERIFY
  * rules) are refused: a template must belong to one clear face.
  */
-async function probe(deps: EnrollmentDeps, input: ProbeInput, checkLiveness: boolean): Promise<Probe> {
-  const gallery = await requireGallery(deps.store, input.galleryName);
+/** `loaded`: the gallery when the caller has read it already. */
+async function probe(deps: EnrollmentDeps, input: ProbeInput, checkLiveness: boolean, loaded?: Gallery): Promise<Probe> {
+  const gallery = loaded ?? (await requireGallery(deps.store, input.galleryName));
   const capture = openCapture(input.image, deps.keys);
   const livenessLevel = checkLiveness ? gallery.livenessLevel : null;
   const analysis = await deps.engine.analyze(capture.image, { template: true, liveness: livenessLevel !== null, quality: true });
@@ -162,7 +163,7 @@ export async function identify(deps: EnrollmentDeps, input: ProbeInput & { userI
   const level = matchLevelOf(input.level, gallery);
   const enrollment = await deps.store.getEnrollmentTemplate(gallery.name, userId);
   if (!enrollment) throw new FacegateError('ERROR_USER_NOT_FOUND', `user "${userId}" is not enrolled in gallery "${gallery.name}"`);
-  const p = await probe(deps, input, input.context === 'sdk');
+  const p = await probe(deps, input, input.context === 'sdk', gallery);
   const decision = deps.engine.compareTemplates(p.template, decodeTemplate(enrollment.template), 'selfie', level);
   Object.assign(facts, {
     galleryName: gallery.name,
@@ -200,7 +201,7 @@ export async function search(deps: EnrollmentDeps, input: ProbeInput & { level?:
   refuseWithoutTemplates(gallery);
   // Before the inference, so a gallery still loading costs the caller nothing but a retry.
   deps.indexes.searchable(gallery.name);
-  const p = await probe(deps, input, input.context === 'sdk');
+  const p = await probe(deps, input, input.context === 'sdk', gallery);
   const level = matchLevelOf(input.level, p.gallery);
   const table = deps.engine.calibration.match;
   const index = deps.indexes.searchable(p.gallery.name);

@@ -126,7 +126,8 @@ export async function generateTemplateFromImage(deps: VerificationDeps, input: {
 }
 
 /** /face/as (plain base64 image) and /secure/face/as (encrypted blob only). */
-export async function livenessCheck(deps: VerificationDeps, input: { image: Uint8Array; threshold?: unknown; secure: boolean }, refid: string) {
+/** `echoImage` (default true, as spec 002's face/as answers): whether `input.image` carries the capture back in base64. */
+export async function livenessCheck(deps: VerificationDeps, input: { image: Uint8Array; threshold?: unknown; secure: boolean; echoImage?: boolean }, refid: string) {
   const capture = openCapture(input.image, deps.keys, { requireEncrypted: input.secure });
   const level = requestedLivenessLevel(deps, input.threshold ?? capture.metadata.asThreshold);
   const result = await deps.engine.liveness(capture.image, level);
@@ -139,7 +140,7 @@ export async function livenessCheck(deps: VerificationDeps, input: { image: Uint
       multipleFaces: result.multipleFaces,
       error: 0,
       refid,
-      input: { image: b64(capture.image) },
+      input: input.echoImage === false ? {} : { image: b64(capture.image) },
     },
     result,
   };

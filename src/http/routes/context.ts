@@ -75,10 +75,11 @@ export function contextRoutes(deps: AppDeps, context: Context) {
       config: guard(`${context}:liveness`, 'antispoof'),
       schema: { tags, security, summary: 'Passive liveness of a capture', body: Type.Object({ image: ImageField, level: Type.Optional(LivenessLevelSchema), ...ReturnPhoto }), response: ok },
       handler: async (request) => {
-        const { body, result } = await livenessCheck(v, { image: decodeBase64Field(request.body.image, '/image'), threshold: request.body.level, secure: false }, request.audit!.refid);
+        const echo = context === 'sdk' && wantsPhoto(request.body);
+        const { body, result } = await livenessCheck(v, { image: decodeBase64Field(request.body.image, '/image'), threshold: request.body.level, secure: false, echoImage: echo }, request.audit!.refid);
         Object.assign(facts(request), { livenessScore: result.score, livenessLevelReached: result.as_highest_security_level_reached });
         const { input, ...rest } = body;
-        return { success: true, ...rest, ...(context === 'sdk' && wantsPhoto(request.body) ? { photo: input.image } : {}) };
+        return { success: true, ...rest, ...(echo ? { photo: input.image } : {}) };
       },
     });
 
