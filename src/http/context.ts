@@ -26,6 +26,8 @@ export interface AuditState {
   refid: string;
   startedAt: number;
   facts: CallFacts;
+  /** The error code the call ended with, set by sendError: the transaction log's result. */
+  failure?: string;
 }
 
 declare module 'fastify' {

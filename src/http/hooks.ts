@@ -38,7 +38,6 @@ export function registerHooks(app: FastifyInstance, deps: AppDeps): void {
     const config = request.routeOptions.config.audit;
     if (!audit || !config) return payload;
     const facts = audit.facts;
-    const body = reply.statusCode >= 400 && typeof payload === 'string' ? safeJson(payload) : null;
     try {
       await deps.store.recordTransaction({
         refid: audit.refid,
@@ -48,7 +47,7 @@ export function registerHooks(app: FastifyInstance, deps: AppDeps): void {
         galleryName: facts.galleryName ?? null,
         userId: facts.userId ?? null,
         requestId: request.id,
-        result: reply.statusCode < 400 ? 'success' : String(body?.feedbackCode ?? reply.statusCode),
+        result: reply.statusCode < 400 ? 'success' : (audit.failure ?? String(reply.statusCode)),
         httpStatus: reply.statusCode,
         similarityScore: facts.similarityScore ?? null,
         livenessScore: facts.livenessScore ?? null,
@@ -62,12 +61,4 @@ export function registerHooks(app: FastifyInstance, deps: AppDeps): void {
     }
     return payload;
   });
-}
-
-function safeJson(text: string): Record<string, unknown> | null {
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
 }
