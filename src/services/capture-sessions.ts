@@ -13,6 +13,7 @@ import { decodeTemplate, type FaceTemplate } from '../core/template.js';
 import { completeAuthentication, currentAuthState, currentSessionState, finishSession, startSession } from '../core/verification-states.js';
 import { openFacemap } from '../crypto/facemap.js';
 import type { ServerKeys } from '../crypto/server-keys.js';
+import type { ImageAnalysis } from '../engine/analyzer.js';
 import type { FaceEngine } from '../engine/engine.js';
 import type { Store } from '../store/types.js';
 import type { CaptureKind, CaptureSession, VerificationClient } from '../store/verification-types.js';
@@ -73,6 +74,21 @@ async function referenceFor(deps: SessionDeps, session: CaptureSession, client: 
   if (!client.galleryName || !session.subjectRef) return null;
   const [gallery, enrollment] = await Promise.all([deps.store.getGallery(client.galleryName), deps.store.getEnrollmentTemplate(client.galleryName, session.subjectRef)]);
   return gallery && enrollment ? { template: decodeTemplate(enrollment.template), level: gallery.matchLevel } : null;
+}
+
+/**
+ * The guidance protocol (docs/capture-sdk.md) from one frame's analysis: face boxes, face
+ * brightness and, as quality brings it, head pose so the SDK can say "look straight".
+ */
+export function guidanceAnswer(analysis: ImageAnalysis) {
+  const pose = analysis.primary?.quality?.measurements;
+  return {
+    faces: analysis.faces.map((f) => ({ x: f.box.x1, y: f.box.y1, width: f.box.x2 - f.box.x1, height: f.box.y2 - f.box.y1, score: f.score })),
+    frameWidth: analysis.width,
+    frameHeight: analysis.height,
+    brightness: analysis.brightness,
+    ...(pose ? { yaw: pose.yaw, pitch: pose.pitch } : {}),
+  };
 }
 
 /** Opening the page or sending a guidance frame marks the session in progress. */

@@ -1,16 +1,17 @@
 /**
- * One origin for the browser tests: the built SDK and hosted page, the test
- * fixtures, stand-ins for the guidance and session-submit endpoints the server
- * does not have yet (plus a guidance that never sees a face and one that is
- * down), and everything else forwarded to the in-process Facegate (app.inject,
- * so the app never listens).
+ * One origin for the browser tests of the SDK on its own: the built SDK and a
+ * hosted page outside any capture session, the test fixtures, guidance and
+ * submit endpoints for that page (guidance answered by the server's own
+ * guidanceAnswer; plus a guidance that never sees a face and one that is down),
+ * and everything else forwarded to the in-process Facegate (app.inject, so the
+ * app never listens). The session tests use the server's real routes.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { InjectOptions } from 'fastify';
-import sharp from 'sharp';
+import { guidanceAnswer } from '../../src/services/capture-sessions.js';
 import { INSTALL_ROOT } from '../../src/config.js';
 import { multipart, type TestApp } from '../http-harness.js';
 
@@ -79,13 +80,9 @@ async function serveHostedPage(response: ServerResponse): Promise<void> {
   response.writeHead(200, { 'content-type': CONTENT_TYPES['.html'] }).end(html);
 }
 
-/** The guidance protocol (docs/capture-sdk.md) on the engine: face boxes, face brightness and head pose. */
+/** The server's own guidance answer, for a page served outside a capture session. */
 async function guidance(t: TestApp, jpeg: Buffer): Promise<Record<string, unknown>> {
-  const analysis = await t.deps.engine.analyze(new Uint8Array(jpeg), { quality: true });
-  const faces = analysis.faces.map(({ box, score }) => ({ x: box.x1, y: box.y1, width: box.x2 - box.x1, height: box.y2 - box.y1, score }));
-  const measured = analysis.primary?.quality?.measurements;
-  const brightness = measured?.brightness ?? (await sharp(jpeg).greyscale().stats()).channels[0].mean;
-  return { faces, frameWidth: analysis.width, frameHeight: analysis.height, brightness, ...(measured ? { yaw: measured.yaw, pitch: measured.pitch } : {}) };
+  return guidanceAnswer(await t.deps.engine.analyze(jpeg, { quality: true }));
 }
 
 /** Stand-in for the capture-session submit endpoint: /api/v1/process, answered as { status, message, redirectUrl? }. */

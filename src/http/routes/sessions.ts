@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FacegateError } from '../../core/errors.js';
 import { currentSessionState } from '../../core/verification-states.js';
 import { authenticateSignedRequest } from '../../services/clients.js';
-import { openCaptureSession, sessionForToken, submitCapture, touchSession, type SessionDeps } from '../../services/capture-sessions.js';
+import { guidanceAnswer, openCaptureSession, sessionForToken, submitCapture, touchSession, type SessionDeps } from '../../services/capture-sessions.js';
 import { publicBaseUrl, type AppDeps } from '../context.js';
 import { LooseObject, errorResponses } from '../schemas.js';
 
@@ -84,16 +84,7 @@ export function sessionRoutes(deps: AppDeps, sessions: SessionDeps) {
         await touchSession(deps, session, new Date());
         const frame = request.body as Buffer;
         if (!Buffer.isBuffer(frame) || frame.length > 512 * 1024) throw new FacegateError('ERROR_INVALID_IMAGE', 'send one JPEG frame of at most 512 KB as image/jpeg');
-        // Quality brings the head pose, so the SDK can say "look straight" as well as where to move.
-        const analysis = await deps.engine.analyze(frame, { quality: true });
-        const pose = analysis.primary?.quality?.measurements;
-        return {
-          faces: analysis.faces.map((f) => ({ x: f.box.x1, y: f.box.y1, width: f.box.x2 - f.box.x1, height: f.box.y2 - f.box.y1, score: f.score })),
-          frameWidth: analysis.width,
-          frameHeight: analysis.height,
-          brightness: analysis.brightness,
-          ...(pose ? { yaw: pose.yaw, pitch: pose.pitch } : {}),
-        };
+        return guidanceAnswer(await deps.engine.analyze(frame, { quality: true }));
       },
     });
 
