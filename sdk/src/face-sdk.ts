@@ -53,7 +53,7 @@ export class FaceSDK {
   /** Checks the browser, connects to the server, asks for the camera and shows the capture screen. */
   async initialize(): Promise<void> {
     checkSupport(this.options.strings, this.options.skipSupportCheck);
-    await serverContext();
+    await this.connected();
     if (!this.stream) await this.open();
     this.initialized = true;
   }
@@ -73,7 +73,7 @@ export class FaceSDK {
       this.dialog?.showProgress('FEEDBACK_PROCESSING');
       const facingMode = this.stream?.getVideoTracks()[0]?.getSettings().facingMode;
       stopCamera(this.stream);
-      const context = await serverContext();
+      const context = await this.connected();
       const { options } = this;
       const metadata: Record<string, unknown> = {
         ...options.serverMetadata,
@@ -91,6 +91,15 @@ export class FaceSDK {
     } finally {
       this.capturing = false;
       this.close();
+    }
+  }
+
+  /** The connection all instances share, its errors in this instance's `localization` strings. */
+  private async connected(): Promise<ServerContext> {
+    try {
+      return await serverContext();
+    } catch (err) {
+      throw err instanceof FaceSdkError ? new FaceSdkError(err.name, err.detail, this.options.strings) : err;
     }
   }
 
