@@ -5,7 +5,8 @@
  */
 import pg from 'pg';
 import { migratePostgres } from './migrations/postgres.js';
-import { TRANSACTION, WEBHOOK_DELIVERY, postgresSql as sql } from './migrations/postgres-statements.js';
+import { postgresSql as sql } from './migrations/postgres-statements.js';
+import { TRANSACTION, WEBHOOK_DELIVERY } from './rows.js';
 import {
   Mutex,
   TEMPLATE_PAGE_SIZE,

@@ -66,7 +66,13 @@ export interface EnrollmentRow extends EnrolledTemplateRow {
   updated_at: Date;
 }
 
+/** Column lists both stores select, in the order of the row shapes above. */
+export const API_KEY = 'id, name, permissions, created_at, revoked_at';
+export const GALLERY = 'name, save_photo, match_level, liveness_level, created_at, keep_templates';
 export const ENROLLED_TEMPLATE = 'gallery_name, user_id, model_id, template_sealed, migrated_pending';
+/** In the order the INSERT statements list their values. */
+export const ENROLLMENT = 'gallery_name, user_id, model_id, template_sealed, photo_sealed, photo_mime, migrated_pending, created_at, updated_at';
+export const WEBHOOK_ATTEMPT = 'attempt, at, duration_ms, status_code, error';
 
 export interface TransactionRow {
   refid: string;
@@ -146,6 +152,8 @@ export const TRANSACTION_COLUMNS: readonly (keyof TransactionRow)[] = [
   'duration_ms',
   'created_at',
 ];
+export const TRANSACTION = TRANSACTION_COLUMNS.join(', ');
+export const WEBHOOK_DELIVERY = WEBHOOK_DELIVERY_COLUMNS.join(', ');
 
 export function toApiKey(row: ApiKeyRow): ApiKeyRecord {
   return {

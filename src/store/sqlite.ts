@@ -10,9 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrateSqlite } from './migrations/sqlite.js';
+import { TRANSACTION, WEBHOOK_DELIVERY } from './rows.js';
 import {
-  TRANSACTION,
-  WEBHOOK_DELIVERY,
   fromApiKeyRow,
   fromClaimedWebhookRow,
   fromEnrolledTemplateRow,

@@ -1,13 +1,5 @@
 /** The PostgreSQL store's SQL; times are passed in from the application clock, as in SQLite. Rows come back in the shapes of ../rows.ts: pg already yields Date, boolean, text[] and Buffer. */
-import { ENROLLED_TEMPLATE, TRANSACTION_COLUMNS, WEBHOOK_DELIVERY_COLUMNS } from '../rows.js';
-
-const API_KEY = 'id, name, permissions, created_at, revoked_at';
-const GALLERY = 'name, save_photo, match_level, liveness_level, created_at, keep_templates';
-const ENROLLMENT =
-  'gallery_name, user_id, model_id, template_sealed, photo_sealed, photo_mime, migrated_pending, created_at, updated_at';
-export const TRANSACTION = TRANSACTION_COLUMNS.join(', ');
-export const WEBHOOK_DELIVERY = WEBHOOK_DELIVERY_COLUMNS.join(', ');
-const WEBHOOK_ATTEMPT = 'attempt, at, duration_ms, status_code, error';
+import { API_KEY, ENROLLED_TEMPLATE, ENROLLMENT, GALLERY, TRANSACTION, TRANSACTION_COLUMNS, WEBHOOK_ATTEMPT, WEBHOOK_DELIVERY, WEBHOOK_DELIVERY_COLUMNS } from '../rows.js';
 
 export const postgresSql = {
   insertApiKey: `INSERT INTO api_keys (id, name, key_hash, permissions, created_at)

@@ -1,7 +1,13 @@
 /** The SQLite store's prepared statements, the raw rows they return (times in epoch milliseconds, booleans 0/1) and their conversion to entities. */
 import type Database from 'better-sqlite3';
 import {
+  API_KEY,
   ENROLLED_TEMPLATE,
+  ENROLLMENT,
+  GALLERY,
+  TRANSACTION,
+  WEBHOOK_ATTEMPT,
+  WEBHOOK_DELIVERY,
   TRANSACTION_COLUMNS,
   WEBHOOK_DELIVERY_COLUMNS,
   toApiKey,
@@ -148,14 +154,7 @@ interface WebhookAttemptUpdate {
   delivered_at: number | null;
 }
 
-const API_KEY = 'id, name, permissions, created_at, revoked_at';
-const GALLERY = 'name, save_photo, match_level, liveness_level, created_at, keep_templates';
-const ENROLLMENT =
-  'gallery_name, user_id, model_id, template_sealed, photo_sealed, photo_mime, migrated_pending, created_at, updated_at';
-export const TRANSACTION = TRANSACTION_COLUMNS.join(', ');
 const TRANSACTION_VALUES = TRANSACTION_COLUMNS.map((column) => `@${column}`).join(', ');
-export const WEBHOOK_DELIVERY = WEBHOOK_DELIVERY_COLUMNS.join(', ');
-const WEBHOOK_ATTEMPT = 'attempt, at, duration_ms, status_code, error';
 
 export function sqliteStatements(db: Database.Database) {
   return {
