@@ -23,11 +23,10 @@ import { dossierRoutes } from './routes/dossiers.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { contextRoutes } from './routes/context.js';
 import { engineRoutes } from './routes/engine.js';
-import { ErrorBody } from './schemas.js';
+import { ErrorBody, MAX_UPLOAD_BYTES } from './schemas.js';
 import { publicRoutes } from './routes/public.js';
 import { httpsServerOptions } from './tls.js';
 
-const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 /** Multipart files arrive as Buffers; this keyword validates them and `binarySchemas` shows them as files in OpenAPI. */
 const fileBufferKeyword = {
@@ -73,7 +72,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
     transform: ({ schema, url }) => ({ schema: binarySchemas(schema), url }),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  await app.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: MAX_FILE_BYTES, files: 2, fields: 20 } });
+  await app.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: MAX_UPLOAD_BYTES, files: 2, fields: 20 } });
   await app.register(fastifyRateLimit, {
     max: deps.config.rateLimitPerMinute,
     timeWindow: 60_000,

@@ -1,6 +1,7 @@
 /** Maps every failure to the one error body: spec code, stable name, a message that says what to fix. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FacegateError } from '../core/errors.js';
+import { MAX_IMAGE_BYTES } from '../engine/decode.js';
 
 export function toFacegateError(error: FastifyError | Error): FacegateError {
   if (error instanceof FacegateError) return error;
@@ -11,7 +12,7 @@ export function toFacegateError(error: FastifyError | Error): FacegateError {
     return new FacegateError('ERROR_INVALID_JSON', `JSON EXCEPTION: ${fe.message}`);
   }
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe.code === 'FST_REQ_FILE_TOO_LARGE' || fe.statusCode === 413) {
-    return new FacegateError('ERROR_INVALID_IMAGE', `Request too large: ${fe.message} (images may be at most 15 MB)`);
+    return new FacegateError('ERROR_INVALID_IMAGE', `Request too large: ${fe.message} (images may be at most ${MAX_IMAGE_BYTES / 1048576} MB)`);
   }
   if (fe.statusCode === 429) return new FacegateError('ERROR_RATE_LIMITED', fe.message);
   if (fe.statusCode === 503) return new FacegateError('ERROR_ENGINE_OVERLOADED', fe.message);

@@ -2,6 +2,10 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { MATCH_LEVELS } from '../core/calibration.js';
 import { LIVENESS_LEVELS } from '../core/liveness.js';
+import { MAX_IMAGE_BYTES } from '../engine/decode.js';
+
+/** Largest uploaded file or capture blob: an image at the decoder's limit plus a blob's envelope. */
+export const MAX_UPLOAD_BYTES = MAX_IMAGE_BYTES + 1024 * 1024;
 
 /** A multipart file part, delivered as a Buffer (validated by the `fileBuffer` keyword, shown as a binary string in OpenAPI). */
 export const FileField = (description: string) => Type.Unsafe<Buffer>({ fileBuffer: true, description });

@@ -10,9 +10,8 @@ import { currentSessionState } from '../../core/verification-states.js';
 import { authenticateSignedRequest } from '../../services/clients.js';
 import { guidanceAnswer, openCaptureSession, sessionForToken, submitCapture, touchSession, type SessionDeps } from '../../services/capture-sessions.js';
 import { publicBaseUrl, type AppDeps } from '../context.js';
-import { LooseObject, errorResponses } from '../schemas.js';
+import { LooseObject, MAX_UPLOAD_BYTES, errorResponses } from '../schemas.js';
 
-const MAX_BLOB_BYTES = 16 * 1024 * 1024;
 const tags = ['sessions (spec 004)'];
 
 declare module 'fastify' {
@@ -33,7 +32,7 @@ export function sessionRoutes(deps: AppDeps, sessions: SessionDeps) {
         done(new FacegateError('ERROR_INVALID_JSON', `JSON EXCEPTION: ${(err as Error).message}`), undefined);
       }
     });
-    app.addContentTypeParser(['application/octet-stream', 'image/jpeg'], { parseAs: 'buffer', bodyLimit: MAX_BLOB_BYTES }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser(['application/octet-stream', 'image/jpeg'], { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_request, body, done) => done(null, body));
 
     const signedClient = (request: FastifyRequest) =>
       authenticateSignedRequest(
