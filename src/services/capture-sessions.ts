@@ -144,21 +144,25 @@ export async function submitCapture(deps: SessionDeps, token: string, blob: Uint
   if (!(await deps.store.updateCaptureSession(session.id, ['created', 'in_progress'], { state, completedAt: now, result }))) {
     return { status: (await sessionForToken(deps, token, now)).state, message: 'This capture was already completed.' };
   }
-  if (session.kind === 'authentication') return finishAuthentication(deps, session.subjectRef!, { passed, liveness: liveness.passed, match: match?.possibleMatch ?? false, result }, now);
+  if (session.kind === 'authentication') return finishAuthentication(deps, client, session.subjectRef!, { passed, liveness: liveness.passed, match: match?.possibleMatch ?? false, result }, now);
   if (client.callbackUrl) {
     await deps.webhooks.enqueue({ url: client.callbackUrl, event: 'session.completed', payload: { sessionId: session.id, uniqueIdentifier: session.subjectRef, state, result }, secret: client.secret });
   }
   return { status: state, message: state === 'completed' ? MESSAGES.completed : MESSAGES.failed };
 }
 
-async function finishAuthentication(deps: SessionDeps, reference: string, outcome: { passed: boolean; liveness: boolean; match: boolean; result: Record<string, unknown> }, now: Date): Promise<SubmitOutcome> {
+/**
+ * Decides the transaction from its state now (a newer one may have superseded it while the
+ * capture was analysed), so it is read again rather than reused from referenceFor.
+ */
+async function finishAuthentication(deps: SessionDeps, client: VerificationClient & { secret: string }, reference: string, outcome: { passed: boolean; liveness: boolean; match: boolean; result: Record<string, unknown> }, now: Date): Promise<SubmitOutcome> {
   const tx = await deps.store.getAuthenticationTransaction(reference);
   if (!tx) throw new FacegateError('ERROR_NOT_FOUND', 'authentication transaction not found');
   const state = completeAuthentication(tx, { faceFound: true, livenessPassed: outcome.liveness, matchPassed: outcome.match }, now);
   const finished = await deps.store.finishAuthenticationTransaction(reference, state, now, outcome.result);
   const finalState = finished ? state : currentAuthState(tx, now);
-  const client = await deps.store.getClientWithSecret(tx.clientId);
-  if (tx.callbackUrl && client) {
+  // The session's client opened the transaction (initiate creates both for the same client).
+  if (tx.callbackUrl) {
     await deps.webhooks.enqueue({ url: tx.callbackUrl, event: 'authentication.finished', payload: { authenticationTransactionReference: reference, userReference: tx.userReference, state: finalState, result: outcome.result }, secret: client.secret });
   }
   const passed = finalState === 'PASSED';
