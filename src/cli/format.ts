@@ -19,6 +19,11 @@ Face engine
   eval pairs <file> [--root DIR] [--mode M] [--level L]
                                          one JSON line per "pathA<TAB>pathB[<TAB>1|0]" line; with labels,
                                          accuracy per level, TAR at FAR 1e-3 and EER on stderr
+  eval liveness <manifest.json>          passive liveness of {"images": [{file, label}]}: a JSON line per image,
+                                         APCER and BPCER per level with 95% intervals on stderr
+  eval active <manifest.json> [--fps N]  active liveness of recorded clips {"clips": [{file, steps, label?, fps?}]}
+                                         (a video, decoded with ffmpeg at N frames a second, default 10, or a
+                                         folder of frames): {file, live, checks, reason} per clip, APCER and BPCER
   models pull [--pack DIR]               download and verify the model files of a pack (default: packs/default)
 
 Server and data (FACEGATE_DATA_DIR or DATABASE_URL select the same data a running server uses)

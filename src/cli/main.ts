@@ -12,6 +12,8 @@ import { templateToBase64 } from '../core/template.js';
 import { loadEngineConfig } from '../config.js';
 import { processFiles } from '../engine/batch.js';
 import { FaceEngine } from '../engine/engine.js';
+import { evalActive } from './eval-active.js';
+import { evalLiveness } from './eval-liveness.js';
 import { evalPairs } from './eval-pairs.js';
 import { boxJson, USAGE } from './format.js';
 import { serverCommands } from './server-commands.js';
@@ -44,6 +46,7 @@ const { values: opts, positionals } = parseArgs({
     org: { type: 'string' },
     'out-key': { type: 'string' },
     'out-csr': { type: 'string' },
+    fps: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -76,6 +79,11 @@ function matchMode(value: string | undefined): MatchMode {
   if (value === undefined || value === 'selfie') return 'selfie';
   if (value === 'picture-id') return 'picture-id';
   return fail(`--mode must be selfie or picture-id, got "${value}"`);
+}
+
+function positiveNumber(value: string, name: string): number {
+  const n = Number(value);
+  return n > 0 && Number.isFinite(n) ? n : fail(`${name} must be a positive number, got "${value}"`);
 }
 
 function qualityMode(value: string | undefined): QualityMode {
@@ -148,16 +156,16 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   },
 
   async eval([what, file]) {
-    if (what !== 'pairs' || !file) fail('usage: facegate eval pairs <file> [--root DIR] [--mode selfie|picture-id] [--level LEVEL]');
-    await withEngine((engine) =>
-      evalPairs(engine, file, {
-        root: opts.root,
-        mode: matchMode(opts.mode),
-        level: opts.level ?? 'MEDIUM',
-        write: (line) => process.stdout.write(line + '\n'),
-        log: (line) => process.stderr.write(line + '\n'),
-      }),
-    );
+    const write = (line: string) => process.stdout.write(line + '\n');
+    const log = (line: string) => process.stderr.write(line + '\n');
+    if (!file || !['pairs', 'liveness', 'active'].includes(what)) {
+      fail('usage: facegate eval pairs <file> [--root DIR] [--mode selfie|picture-id] [--level LEVEL] | eval liveness <manifest.json> | eval active <manifest.json> [--fps N]');
+    }
+    await withEngine((engine) => {
+      if (what === 'liveness') return evalLiveness(engine, file, { write, log });
+      if (what === 'active') return evalActive(engine, file, { decodeFps: positiveNumber(opts.fps ?? '10', '--fps'), write, log });
+      return evalPairs(engine, file, { root: opts.root, mode: matchMode(opts.mode), level: opts.level ?? 'MEDIUM', write, log });
+    });
   },
 
   async models([what]) {

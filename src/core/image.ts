@@ -68,7 +68,7 @@ export function luma(r: number, g: number, b: number): number {
   return 0.299 * r + 0.587 * g + 0.114 * b;
 }
 
-function bilinearRgb(img: RgbImage, x: number, y: number, border: Border, out: number[]): void {
+export function bilinearRgb(img: RgbImage, x: number, y: number, border: Border, out: number[]): void {
   const { width: w, height: h, data } = img;
   if (border !== 'edge' && (x < -1 || y < -1 || x > w || y > h)) {
     out[0] = out[1] = out[2] = border;

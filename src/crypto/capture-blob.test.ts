@@ -33,14 +33,14 @@ function payloadOf(header: object, image: Uint8Array): Uint8Array<ArrayBuffer> {
 test('a blob the browser SDK makes (WebCrypto alone, run on Node\'s globalThis.crypto) opens', async () => {
   const metadata = { sdkVersion: '1.0.0', deviceLabel: 'FaceTime HD Camera' };
   const blob = await createSdkCaptureBlob(jpeg, { capturedAt, mime: 'image/jpeg', metadata }, await importCaptureKey(keys.publicKeySpkiDerBase64));
-  assert.deepEqual(openCaptureBlob(blob, keys, { now: capturedAt + 5_000 }), { image: jpeg, mime: 'image/jpeg', capturedAt, metadata });
+  assert.deepEqual(openCaptureBlob(blob, keys, { now: capturedAt + 5_000 }), { image: jpeg, mime: 'image/jpeg', capturedAt, metadata, challenge: null, keyFrames: [] });
 });
 
 test('createCaptureBlob round-trips and takes the public key as KeyObject, PEM or SPKI base64', async () => {
   for (const publicKey of [keys.rsaPublicKey, keys.publicKeyPem, keys.publicKeySpkiDerBase64]) {
     const blob = await createCaptureBlob(jpeg, 'image/jpeg', publicKey, { capturedAt, metadata: { n: 1 } });
     assert.ok(looksLikeCaptureBlob(blob));
-    assert.deepEqual(openCaptureBlob(blob, keys, { now: capturedAt }), { image: jpeg, mime: 'image/jpeg', capturedAt, metadata: { n: 1 } });
+    assert.deepEqual(openCaptureBlob(blob, keys, { now: capturedAt }), { image: jpeg, mime: 'image/jpeg', capturedAt, metadata: { n: 1 }, challenge: null, keyFrames: [] });
   }
   const now = Date.now();
   const opened = openCaptureBlob(await createCaptureBlob(jpeg, 'image/webp', keys.rsaPublicKey), keys);
@@ -124,4 +124,30 @@ test('createCaptureBlob refuses a bad mime, an empty image and a short RSA key',
   await assert.rejects(createCaptureBlob(new Uint8Array(0), 'image/jpeg', keys.rsaPublicKey), /empty/);
   const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
   await assert.rejects(createCaptureBlob(jpeg, 'image/jpeg', weak), /1024 bits is too short/);
+});
+
+test('a version 2 blob carries the challenge and its key frames, from the SDK and from Node alike', async () => {
+  const keyFrame = Uint8Array.from([0xff, 0xd8, 0xff, 0xe1, 7, 7, 7, 0xff, 0xd9]);
+  const response = { challenge: { id: 'c1', nonce: 'n1' }, keyFrames: [{ step: 'TURN_LEFT' as const, seq: 4, mime: 'image/jpeg' as const, image: keyFrame }] };
+  const expected = { image: jpeg, mime: 'image/jpeg', capturedAt, metadata: {}, ...response };
+  const sdkBlob = await createSdkCaptureBlob(jpeg, { capturedAt, mime: 'image/jpeg', metadata: {} }, await importCaptureKey(keys.publicKeySpkiDerBase64), response);
+  assert.equal(sdkBlob[4], 2);
+  assert.deepEqual(openCaptureBlob(sdkBlob, keys, { now: capturedAt }), expected);
+  const nodeBlob = await createCaptureBlob(jpeg, 'image/jpeg', keys.rsaPublicKey, { capturedAt, ...response });
+  assert.deepEqual(openCaptureBlob(nodeBlob, keys, { now: capturedAt }), expected);
+});
+
+test('a version 2 header must describe its challenge and key frames exactly', async () => {
+  const key = await importCaptureKey(keys.publicKeySpkiDerBase64);
+  const base = { v: 2, capturedAt, mime: 'image/jpeg', challenge: { id: 'c', nonce: 'n' } };
+  const cases: [object, RegExp][] = [
+    [{ ...base, challenge: { id: 1 }, keyFrames: [] }, /challenge: \{ id, nonce \}/],
+    [{ ...base, keyFrames: [{ step: 'SMILE', seq: 1, mime: 'image/jpeg', length: 2 }] }, /key frame 0 needs step/],
+    [{ ...base, keyFrames: [{ step: 'TURN_LEFT', seq: 1, mime: 'image/jpeg', length: jpeg.length }] }, /longer than the payload/],
+    [{ ...base, v: 1, keyFrames: [] }, /v: 2, as the blob's version byte says/],
+  ];
+  for (const [header, message] of cases) {
+    const blob = await sealCapture(payloadOf(header, jpeg), key, 2);
+    assert.throws(() => openCaptureBlob(blob, keys, { now: capturedAt }), fails('ERROR_DECRYPTION_FAILED', message), JSON.stringify(header));
+  }
 });

@@ -13,7 +13,7 @@ import { EmbeddingModel } from './models/embedder.js';
 import { EyeStateModel } from './models/eyes.js';
 import { LandmarkModel, fivePointsFrom68 } from './models/landmarks.js';
 import { LivenessModel } from './models/liveness.js';
-import { HeadPoseModel } from './models/pose.js';
+import { HeadPoseModel, type HeadPose } from './models/pose.js';
 import type { ModelPack } from './pack.js';
 import { loadOnnxModel } from './runtime.js';
 
@@ -21,6 +21,8 @@ export interface AnalyzeOptions {
   template?: boolean;
   liveness?: boolean;
   quality?: boolean;
+  /** All 68 landmarks and the head pose: what active liveness tracks across frames. */
+  geometry?: boolean;
 }
 
 export interface PrimaryFace {
@@ -30,6 +32,8 @@ export interface PrimaryFace {
   template?: Float32Array;
   liveness?: number;
   quality?: QualityAssessment;
+  landmarks68?: Point[];
+  pose?: HeadPose;
 }
 
 export interface ImageAnalysis {
@@ -90,9 +94,10 @@ export class FaceAnalyzer {
     const primary: PrimaryFace = { box, score, landmarks: fivePointsFrom68(landmarks) };
     if (options.template) primary.template = await this.embedder.embed(image, primary.landmarks);
     if (options.liveness) primary.liveness = await this.livenessModel.score(image, box);
-    if (options.quality) {
-      const [eyesOpen, pose] = [await this.eyes.openness(image, landmarks), await this.pose.estimate(image, box)];
-      primary.quality = assessQuality({ image, box, landmarks, faceCount: faces.length, eyesOpen, pose });
+    if (options.quality || options.geometry) {
+      const pose = await this.pose.estimate(image, box);
+      if (options.geometry) Object.assign(primary, { landmarks68: landmarks, pose });
+      if (options.quality) primary.quality = assessQuality({ image, box, landmarks, faceCount: faces.length, eyesOpen: await this.eyes.openness(image, landmarks), pose });
     }
     return { ...base, primary };
   }

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { decideMatch, parseMatchLevel, type CalibrationTable, type MatchDecision, type MatchLevel, type MatchMode } from '../core/calibration.js';
 import { FacegateError } from '../core/errors.js';
+import type { FrameObservation } from '../core/active-liveness/tracker.js';
 import { decideLiveness, parseLivenessLevel, type LivenessDecision, type LivenessLevel, type LivenessThresholds } from '../core/liveness.js';
 import { qualityModeRejection, type QualityAssessment, type QualityMode } from '../core/quality.js';
 import { cosineSimilarity, type FaceTemplate } from '../core/template.js';
@@ -100,6 +101,19 @@ export class FaceEngine {
     const primary = analysis.primary;
     if (!primary?.template || primary.liveness === undefined) throw noFace(which);
     return { template: { modelId: this.modelId, vector: primary.template }, livenessScore: primary.liveness, analysis };
+  }
+
+  /**
+   * One frame as active liveness tracks it: face count, and for the primary face its
+   * width, pose, 68 landmarks and, when asked, template and passive liveness score.
+   */
+  async observe(bytes: Uint8Array, frame: { seq: number; at: number; template?: boolean; liveness?: boolean }): Promise<{ observation: FrameObservation; analysis: ImageAnalysis }> {
+    const analysis = await this.analyze(bytes, { geometry: true, template: frame.template, liveness: frame.liveness });
+    const primary = analysis.primary;
+    const face = primary?.pose && primary.landmarks68
+      ? { width: primary.box.x2 - primary.box.x1, yaw: primary.pose.yaw, pitch: primary.pose.pitch, landmarks: primary.landmarks68, ...(primary.template ? { template: primary.template } : {}) }
+      : null;
+    return { observation: { seq: frame.seq, at: frame.at, faceCount: analysis.faces.length, face }, analysis };
   }
 
   compareTemplates(a: FaceTemplate, b: FaceTemplate, mode: MatchMode, level: MatchLevel): MatchDecision {
