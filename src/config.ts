@@ -70,6 +70,8 @@ export interface ServerConfig extends EngineConfig {
   rateLimitPerMinute: number;
   /** FACEGATE_LIVENESS_LEVEL: level used when a request names none (default MODERATE). */
   defaultLivenessLevel: LivenessLevel;
+  /** FACEGATE_CAPTURE_LIVENESS_LEVEL: level of the hosted capture page's flows (default HIGH: an active challenge). */
+  captureLivenessLevel: LivenessLevel;
   /** FACEGATE_HNSW_THRESHOLD: gallery size from which 1:N search uses the HNSW index (default 20000). */
   hnswThreshold: number;
   /** FACEGATE_INDEX_SNAPSHOTS: keep sealed snapshots of graph indexes in <data dir>/indexes for fast starts (default true). */
@@ -154,8 +156,11 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
   if (encryptionEnabled && !env.TEMPLATE_ENCRYPTION_KEY) throw invalid('TEMPLATE_ENCRYPTION_ENABLED is true but TEMPLATE_ENCRYPTION_KEY (an RSA public key) is not set');
   const logLevel = env.LOG_LEVEL?.toLowerCase() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw invalid(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-  const defaultLivenessLevel = env.FACEGATE_LIVENESS_LEVEL || 'MODERATE';
-  if (!isLivenessLevel(defaultLivenessLevel)) throw invalid(`FACEGATE_LIVENESS_LEVEL must be one of ${LIVENESS_LEVELS.join(', ')}`);
+  const livenessLevel = (name: string, fallback: LivenessLevel): LivenessLevel => {
+    const value = env[name] || fallback;
+    if (!isLivenessLevel(value)) throw invalid(`${name} must be one of ${LIVENESS_LEVELS.join(', ')}`);
+    return value;
+  };
   const port = positiveInt(env, 'FACEGATE_PORT', 8080);
   if (port > 65535) throw invalid('FACEGATE_PORT must be at most 65535');
   return {
@@ -169,7 +174,8 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
     templateEncryptionKey: encryptionEnabled ? env.TEMPLATE_ENCRYPTION_KEY : undefined,
     bodyLimitBytes: positiveInt(env, 'FACEGATE_BODY_LIMIT_MB', 48) * 1024 * 1024,
     rateLimitPerMinute: positiveInt(env, 'FACEGATE_RATE_LIMIT', 1200),
-    defaultLivenessLevel,
+    defaultLivenessLevel: livenessLevel('FACEGATE_LIVENESS_LEVEL', 'MODERATE'),
+    captureLivenessLevel: livenessLevel('FACEGATE_CAPTURE_LIVENESS_LEVEL', 'HIGH'),
     hnswThreshold: positiveInt(env, 'FACEGATE_HNSW_THRESHOLD', 20_000),
     indexSnapshots: booleanFlag(env, 'FACEGATE_INDEX_SNAPSHOTS', true),
     indexSyncMs: positiveInt(env, 'FACEGATE_INDEX_SYNC_MS', 1000),

@@ -15,6 +15,7 @@ import type { AppDeps } from './http/context.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './services/api-keys.js';
 import { GalleryIndexes } from './services/gallery-indexes.js';
 import { IndexSync } from './services/index-sync.js';
+import { DEFAULT_CHALLENGE_SETTINGS, LivenessChallenges } from './services/liveness-challenges.js';
 import { IndexSnapshots } from './store/index-snapshots.js';
 import { openStore } from './store/open.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
@@ -45,7 +46,14 @@ export interface AssembledApp {
   release: () => Promise<void>;
 }
 
-export async function assembleApp(config: ServerConfig, options: { logger?: boolean | object } = {}): Promise<AssembledApp> {
+export interface AssembleOptions {
+  logger?: boolean | object;
+  /** Tests drive liveness challenges with their own clock and a seeded random instead of the CSPRNG. */
+  challengeClock?: () => number;
+  challengeRandom?: () => number;
+}
+
+export async function assembleApp(config: ServerConfig, options: AssembleOptions = {}): Promise<AssembledApp> {
   const { keys, store } = await openData(config);
   let engine: FaceEngine | undefined;
   try {
@@ -64,9 +72,10 @@ export async function assembleApp(config: ServerConfig, options: { logger?: bool
       indexes,
       authenticator: new ApiKeyAuthenticator(store),
       webhooks,
+      challenges: new LivenessChallenges({ engine, log: (record) => store.recordTransaction(record) }, DEFAULT_CHALLENGE_SETTINGS, options.challengeClock, options.challengeRandom),
       templateEncryptionKey: config.templateEncryptionKey ? parseRsaPublicKey(config.templateEncryptionKey) : undefined,
     };
-    const app = await buildApp(deps, options);
+    const app = await buildApp(deps, { logger: options.logger });
     const sync = new IndexSync(store, indexes, engine.modelId, {
       intervalMs: config.indexSyncMs,
       since: syncFrom,

@@ -14,7 +14,7 @@ let t: TestApp;
 let basic: string;
 let otherBasic: string;
 before(async () => {
-  t = await startTestApp({ FACEGATE_LIVENESS_LEVEL: 'LOW' });
+  t = await startTestApp({ FACEGATE_LIVENESS_LEVEL: 'LOW', FACEGATE_CAPTURE_LIVENESS_LEVEL: 'LOW' });
   const auth = (c: { client: string; secret: string }) => `Basic ${Buffer.from(`${c.client}:${c.secret}`).toString('base64')}`;
   basic = auth((await t.request({ method: 'POST', url: '/admin/v1/clients', payload: { name: 'bank' } })).json());
   otherBasic = auth((await t.request({ method: 'POST', url: '/admin/v1/clients', payload: { name: 'other' } })).json());

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadServerConfig } from '../src/config.js';
 import type { AppDeps } from '../src/http/context.js';
-import { assembleApp } from '../src/server.js';
+import { assembleApp, type AssembleOptions } from '../src/server.js';
 import { DATASETS } from './datasets.js';
 
 export interface TestApp {
@@ -18,11 +18,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/** `options`: a clock and seeded random for the liveness challenges, where a test needs them. */
+export async function startTestApp(env: Record<string, string> = {}, options: Omit<AssembleOptions, 'logger'> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'facegate-http-'));
   const adminKey = randomUUID();
   const config = loadServerConfig({ FACEGATE_DATA_DIR: dataDir, FACEGATE_BOOTSTRAP_API_KEY: adminKey, FACEGATE_WORKERS: '2', LOG_LEVEL: 'silent', ...env });
-  const { app, deps, release, indexesReady } = await assembleApp(config, { logger: false });
+  const { app, deps, release, indexesReady } = await assembleApp(config, { ...options, logger: false });
   await app.ready();
   await indexesReady;
   return {

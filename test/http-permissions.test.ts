@@ -14,6 +14,7 @@ const ENDPOINTS: Array<[method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', url
   ['POST', '/api/v1/face/generateTemplateFromImage', 'api:generate-template'],
   ['POST', '/api/v1/face/as', 'api:liveness'],
   ['POST', '/api/v1/secure/face/as', 'api:liveness'],
+  ['POST', '/api/v1/liveness/challenges', 'api:liveness'],
   ['POST', '/sdk/v1/handshake', 'sdk'],
   ['POST', '/sdk/v1/enroll', 'sdk:enroll'],
   ['POST', '/sdk/v1/identify', 'sdk:identify'],
@@ -70,6 +71,7 @@ const NOT_API_KEY_ROUTES = [
   /^\/sdk\/:file$/, // the SDK script, loaded by end users' browsers
   /^\/capture\/:token/, // the hosted page: its token
   /^\/api\/v1\/session/, // spec 004: HMAC-signed
+  /^\/api\/v1\/liveness\/challenges\/:challengeId\/frames$/, // the challenge token, held by the person's browser
   /^\/api\/v1\/dossiers/, // spec 001: HTTP Basic
   /^\/api\/authentication\/v1\//, // spec 003: HTTP Basic
 ];

@@ -32,7 +32,7 @@ before(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
-  t = await startTestApp({ FACEGATE_LIVENESS_LEVEL: 'LOW', FACEGATE_PUBLIC_URL: 'https://verify.example.com' });
+  t = await startTestApp({ FACEGATE_LIVENESS_LEVEL: 'LOW', FACEGATE_CAPTURE_LIVENESS_LEVEL: 'LOW', FACEGATE_PUBLIC_URL: 'https://verify.example.com' });
   await t.request({ method: 'POST', url: '/admin/v1/galleries', payload: { name: 'members', livenessLevel: 'LOW' } });
   assert.equal((await t.request({ method: 'POST', url: '/backoffice/v1/enroll', payload: { gallery: 'members', userId: 'alice', image: datasetBase64(ALICE[0]) } })).statusCode, 200);
   const created = await t.request({ method: 'POST', url: '/admin/v1/clients', payload: { name: 'shop', gallery: 'members', callbackUrl: receiverUrl } });
@@ -107,7 +107,7 @@ test('bad signatures, altered bodies, replays and stale requests are refused', a
 });
 
 test('an expired session cannot be completed', async () => {
-  const sessions = { engine: t.deps.engine, store: t.deps.store, keys: t.deps.keys, webhooks: t.deps.webhooks, livenessLevel: 'LOW' as const, sessionLifetimeMs: 1 };
+  const sessions = { engine: t.deps.engine, store: t.deps.store, keys: t.deps.keys, webhooks: t.deps.webhooks, challenges: t.deps.challenges, livenessLevel: 'LOW' as const, sessionLifetimeMs: 1 };
   const { token } = await openCaptureSession(sessions, { clientId: client.client, kind: 'session', subjectRef: 'alice', country: null }, new Date(Date.now() - 1000));
   const outcome = await submitCapture(sessions, token, await blobOf(ALICE[1]), new Date());
   assert.equal(outcome.status, 'expired');

@@ -106,7 +106,7 @@ test('require mode: without a certificate, or with one of another CA, the handsh
 
 test('request mode: the capture page, its SDK and the endpoints they call work without a certificate', async () => {
   const { client } = await createClient(t.deps.store, { name: 'shop' });
-  const sessions = { engine: t.deps.engine, store: t.deps.store, keys: t.deps.keys, webhooks: t.deps.webhooks, livenessLevel: 'LOW' as const, sessionLifetimeMs: 60_000 };
+  const sessions = { engine: t.deps.engine, store: t.deps.store, keys: t.deps.keys, webhooks: t.deps.webhooks, challenges: t.deps.challenges, livenessLevel: 'LOW' as const, sessionLifetimeMs: 60_000 };
   const { token } = await openCaptureSession(sessions, { clientId: client.id, kind: 'session', subjectRef: null, country: null }, new Date());
 
   const page = await call(requestUrl, `/capture/${token}`);

@@ -62,17 +62,29 @@ export interface GrabbedFrame {
   height: number;
 }
 
-/** The current video frame as JPEG, scaled down to at most `maxWidth` pixels wide. */
-export async function grabFrame(video: HTMLVideoElement, maxWidth: number, quality: number): Promise<GrabbedFrame> {
-  const scale = Math.min(1, maxWidth / video.videoWidth);
-  const width = Math.round(video.videoWidth * scale);
-  const height = Math.round(video.videoHeight * scale);
+/** The current video frame at full resolution, to encode now or later (a key frame is encoded only once the server names it). */
+export function snapshot(video: HTMLVideoElement): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  const context = canvas.getContext('2d');
+  if (!context) throw new Error('no 2D canvas context');
+  context.drawImage(video, 0, 0);
+  return canvas;
+}
+
+/** `source` as JPEG, scaled down to at most `maxWidth` pixels wide. */
+export async function encodeJpeg(source: HTMLVideoElement | HTMLCanvasElement, maxWidth: number, quality: number): Promise<GrabbedFrame> {
+  const [sourceWidth, sourceHeight] = source instanceof HTMLVideoElement ? [source.videoWidth, source.videoHeight] : [source.width, source.height];
+  const scale = Math.min(1, maxWidth / sourceWidth);
+  const width = Math.round(sourceWidth * scale);
+  const height = Math.round(sourceHeight * scale);
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
   const context = canvas.getContext('2d');
   if (!context) throw new Error('no 2D canvas context');
-  context.drawImage(video, 0, 0, width, height);
+  context.drawImage(source, 0, 0, width, height);
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', quality));
   if (!blob) throw new Error('the browser could not encode the frame as JPEG');
   return { bytes: new Uint8Array(await blob.arrayBuffer()), width, height };

@@ -3,6 +3,7 @@
  * server injected, captures with the SDK, submits the blob and tells the
  * person the outcome in plain words.
  */
+import { parseIssuedChallenge, type IssuedChallenge } from './challenge.js';
 import { FaceSdkError } from './errors.js';
 import { FaceSDK } from './face-sdk.js';
 import { AS_THRESHOLDS, type AsThreshold } from './options.js';
@@ -20,12 +21,17 @@ const PAGE_STRINGS = {
   PAGE_CONTINUE: 'Continue',
   PAGE_CLOSED: 'You closed the camera. Start again when you are ready.',
   PAGE_BAD_CONFIG: 'This link is not set up correctly. Please ask for a new one.',
+  PAGE_INTRO_ACTIVE: 'We will ask you to move your head slowly, then take a photo of your face to confirm it is really you. Find good light, take off sunglasses or a hat, and hold your device at eye level.',
+  PAGE_LOCKED: 'Too many attempts. Please wait {wait} before trying again.',
+  PAGE_UNAVAILABLE: 'The check cannot start right now. Please try again in a moment.',
 };
 type PageStringKey = keyof typeof PAGE_STRINGS;
 
 interface PageConfig {
   token?: string;
   guidanceUrl?: string;
+  /** Each attempt POSTs here first for a new active-liveness challenge. */
+  challengeUrl?: string;
   submitUrl: string;
   locale?: string;
   asThreshold?: AsThreshold;
@@ -49,8 +55,8 @@ const OPEN_STATUSES = new Set(['created', 'in_progress', 'retry']);
 /** Long enough to read the outcome; the Continue link is there for anyone who needs it sooner or later. */
 const REDIRECT_DELAY_MS = 4000;
 
-/** SDK errors the person can fix and retry: no camera found, camera refused or busy, server unreachable, too slow. */
-const RECOVERABLE_CODES = new Set([101, 104, 500, 501]);
+/** SDK errors the person can fix and retry: no camera found, camera refused or busy, server unreachable, too slow, challenge failed. */
+const RECOVERABLE_CODES = new Set([101, 104, 500, 501, 502]);
 
 /** Only http(s) URLs are followed: a javascript: URL must never reach location.assign. */
 function webUrl(value: unknown): string | null {
@@ -61,6 +67,15 @@ function webUrl(value: unknown): string | null {
   } catch {
     return null;
   }
+}
+
+/** "2 minutes 30 seconds", in the page's language. */
+function formatWait(totalSeconds: number): string {
+  const seconds = Number.isFinite(totalSeconds) && totalSeconds > 0 ? Math.ceil(totalSeconds) : 60;
+  const locale = document.documentElement.lang || undefined;
+  const unit = (value: number, name: 'minute' | 'second') => new Intl.NumberFormat(locale, { style: 'unit', unit: name, unitDisplay: 'long' }).format(value);
+  const [minutes, rest] = [Math.floor(seconds / 60), seconds % 60];
+  return [minutes > 0 ? unit(minutes, 'minute') : '', rest > 0 ? unit(rest, 'second') : ''].filter(Boolean).join(' ');
 }
 
 const element = (id: string): HTMLElement => {
@@ -83,6 +98,7 @@ function readConfig(): PageConfig | null {
       submitUrl: config.submitUrl,
       token: optionalString('token'),
       guidanceUrl: optionalString('guidanceUrl'),
+      challengeUrl: optionalString('challengeUrl'),
       locale: optionalString('locale'),
       asThreshold,
       strings,
@@ -110,6 +126,7 @@ class CapturePage {
       if (key in this.strings) node.textContent = this.strings[key];
     }
     document.title = this.strings.PAGE_TITLE;
+    if (this.config.challengeUrl) element('intro').textContent = this.strings.PAGE_INTRO_ACTIVE;
     element('start').addEventListener('click', () => void this.run());
     element('retry').addEventListener('click', () => void this.run());
     // Fetch the server key and clock now, so the capture does not wait for them.
@@ -118,6 +135,8 @@ class CapturePage {
   }
 
   private async run(): Promise<void> {
+    const challenge = this.config.challengeUrl ? await this.newChallenge(this.config.challengeUrl) : undefined;
+    if (challenge === null) return;
     this.show({ camera: true });
     let blob: Blob;
     try {
@@ -129,13 +148,44 @@ class CapturePage {
         localization: this.config.strings,
       });
       await this.sdk.initialize();
-      blob = await this.sdk.capture();
+      blob = await this.sdk.capture({ challenge });
     } catch (err) {
       this.sdkFailed(err);
       return;
     }
     this.show({ busy: true, status: this.strings.PAGE_SENDING });
     await this.submit(blob);
+  }
+
+  /** A fresh challenge for this attempt, or null when the page has told the person why there is none. */
+  private async newChallenge(url: string): Promise<IssuedChallenge | null> {
+    this.show({ busy: true });
+    let response: Response;
+    try {
+      response = await fetch(url, { method: 'POST', headers: this.authorization });
+    } catch {
+      this.show({ status: this.strings.PAGE_NETWORK, tone: 'error', retry: true });
+      return null;
+    }
+    const body: unknown = await response.json().catch(() => null);
+    if (response.status === 201) {
+      try {
+        return parseIssuedChallenge(body);
+      } catch (err) {
+        console.warn(`facegate-capture: the challenge answer is malformed: ${String(err)}`);
+      }
+    } else if (response.status === 429) {
+      const details = typeof body === 'object' && body !== null ? (body as { details?: { retryAfterSeconds?: unknown } }).details : undefined;
+      const seconds = typeof details?.retryAfterSeconds === 'number' ? details.retryAfterSeconds : Number(response.headers.get('retry-after'));
+      this.show({ status: this.strings.PAGE_LOCKED.replace('{wait}', formatWait(seconds)), tone: 'error', retry: true });
+      return null;
+    } else {
+      console.warn(`facegate-capture: the challenge request answered HTTP ${response.status}`);
+    }
+    // A refused request (the link is closed) cannot succeed by retrying; a server error may.
+    const closed = response.status >= 400 && response.status < 500;
+    this.show({ status: closed ? this.strings.PAGE_FAILED : this.strings.PAGE_UNAVAILABLE, tone: 'error', retry: !closed });
+    return null;
   }
 
   private async submit(blob: Blob): Promise<void> {

@@ -4,21 +4,20 @@
  * for the hold time. Without a guidance endpoint (or after it failed
  * repeatedly) it asks the person to hold still and captures after a fixed wait.
  */
-import { grabFrame, type GrabbedFrame } from './camera.js';
-import { advanceGuidance, DEFAULT_THRESHOLDS, holdProgress, INITIAL_GUIDANCE, parseGuidanceFrame, type GuidanceFeedback, type GuidanceFrame, type GuidanceState } from './guidance.js';
+import { encodeJpeg, type GrabbedFrame } from './camera.js';
+import { advanceGuidance, captureQuality, holdProgress, INITIAL_GUIDANCE, parseGuidanceFrame, type CaptureQuality, type GuidanceFeedback, type GuidanceFrame, type GuidanceState } from './guidance.js';
 import type { StringKey } from './localization.js';
-import type { CaptureQuality } from './options.js';
 import type { CaptureDialog } from './ui.js';
 
-const GUIDANCE_FRAME_WIDTH = 320;
-const GUIDANCE_JPEG_QUALITY = 0.7;
+export const GUIDANCE_FRAME_WIDTH = 320;
+export const GUIDANCE_JPEG_QUALITY = 0.7;
 /** About three frames a second: enough to see a person settle, cheap for the server. */
 const GUIDANCE_INTERVAL_MS = 333;
 /** A verdict on a frame older than this no longer vouches for the face (slow server, stalled request). */
 const GUIDANCE_FRESH_MS = 1500;
-const MAX_GUIDANCE_FAILURES = 3;
+export const MAX_GUIDANCE_FAILURES = 3;
 const UNGUIDED_HOLD_MS = 3000;
-const CAPTURE_JPEG_QUALITY = 0.92;
+export const CAPTURE_JPEG_QUALITY = 0.92;
 const TICK_MS = 100;
 
 interface SessionSettings {
@@ -58,7 +57,7 @@ export function guideAndCapture(settings: SessionSettings): Promise<CapturedFram
     inFlight = true;
     lastRequestAt = grabbedAt;
     try {
-      const small = await grabFrame(dialog.video, GUIDANCE_FRAME_WIDTH, GUIDANCE_JPEG_QUALITY);
+      const small = await encodeJpeg(dialog.video, GUIDANCE_FRAME_WIDTH, GUIDANCE_JPEG_QUALITY);
       const response = await fetch(url, { method: 'POST', headers: { ...guidanceHeaders, 'content-type': 'image/jpeg' }, body: small.bytes, signal });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const frame = parseGuidanceFrame(await response.json());
@@ -90,19 +89,7 @@ export function guideAndCapture(settings: SessionSettings): Promise<CapturedFram
 
   function qualityAt(now: number): CaptureQuality {
     const frame = guided ? lastFrame : null;
-    const face = frame ? state.lastFace : null;
-    const yaw = frame?.yaw;
-    const pitch = frame?.pitch;
-    return {
-      guided: frame !== null,
-      head_pose_check: yaw !== undefined && pitch !== undefined ? Math.abs(yaw) <= DEFAULT_THRESHOLDS.maxYaw && Math.abs(pitch) <= DEFAULT_THRESHOLDS.maxPitch : null,
-      brightness: frame ? frame.brightness : null,
-      face: frame && face ? { x: face.x / frame.frameWidth, y: face.y / frame.frameHeight, width: face.width / frame.frameWidth, height: face.height / frame.frameHeight } : null,
-      yaw: yaw ?? null,
-      pitch: pitch ?? null,
-      guidanceFrames: frames,
-      captureMs: Math.round(now - startedAt),
-    };
+    return captureQuality(frame, frame ? state.lastFace : null, frames, now - startedAt);
   }
 
   return new Promise<CapturedFrame>((resolve, reject) => {
@@ -125,7 +112,7 @@ export function guideAndCapture(settings: SessionSettings): Promise<CapturedFram
       clearInterval(timer);
       signal.removeEventListener('abort', onAbort);
       const takenAt = Date.now();
-      grabFrame(dialog.video, Infinity, CAPTURE_JPEG_QUALITY).then((frame) => resolve({ frame, takenAt, quality: qualityAt(now) }), reject);
+      encodeJpeg(dialog.video, Infinity, CAPTURE_JPEG_QUALITY).then((frame) => resolve({ frame, takenAt, quality: qualityAt(now) }), reject);
     }
   });
 }

@@ -12,6 +12,8 @@ const CODES = {
   ERROR_SERVER_CONNECTION_FAILURE: 500,
   ERROR_FETCH_INTERNAL: 500,
   FEEDBACK_CAPTURE_TIMEOUT: 501,
+  // Facegate's: the server failed the active-liveness challenge (the spec has no challenges).
+  FEEDBACK_CHALLENGE_FAILED: 502,
 } as const satisfies Partial<Record<StringKey, number>>;
 
 /** Every name is also its message's key in the strings. */

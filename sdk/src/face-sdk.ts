@@ -1,13 +1,20 @@
 /** FaceSDK, spec 002's Face Web SDK object: preInitialize, constructor, initialize, capture. */
 import { createCaptureBlob } from './capture-blob.js';
 import { checkSupport, listCameras, openCamera, playStream, stopCamera } from './camera.js';
+import { answerChallenge, type ChallengeCapture } from './challenge-session.js';
+import { parseIssuedChallenge, type IssuedChallenge } from './challenge.js';
 import { guideAndCapture, type CapturedFrame } from './capture-session.js';
 import { FaceSdkError } from './errors.js';
-import { resolveOptions, type ResolvedOptions, type SdkOptions } from './options.js';
+import { resolveOptions, type FeedbackEvent, type ResolvedOptions, type SdkOptions } from './options.js';
 import { connect, resolveEndpoints, type EndpointSpec, type PubKeySpec, type ServerContext } from './server.js';
 import { CaptureDialog } from './ui.js';
 
 export const SDK_VERSION = '0.1.0';
+
+export interface CaptureOptions {
+  /** Facegate: an active-liveness challenge to answer, the server's 201 body as it is (docs/capture-sdk.md). */
+  challenge?: IssuedChallenge;
+}
 
 // Shared by every FaceSDK on the page, as spec 002's static preInitialize implies.
 let endpoints: ReturnType<typeof resolveEndpoints> | null = null;
@@ -60,20 +67,22 @@ export class FaceSDK {
 
   /**
    * Guides the person, captures automatically and resolves with the encrypted
-   * capture blob. The camera and screen are released when it settles; call it
-   * again for a retake.
+   * capture blob; with a challenge, the server's prompts lead and it decides
+   * when the capture is taken. The camera and screen are released when it
+   * settles; call it again for a retake (with a new challenge).
    */
-  async capture(): Promise<Blob> {
+  async capture(captureOptions: CaptureOptions = {}): Promise<Blob> {
+    const challenge = captureOptions.challenge === undefined ? undefined : parseIssuedChallenge(captureOptions.challenge);
     if (this.capturing) throw new Error('capture() is already running');
     this.capturing = true;
     try {
       if (!this.initialized) await this.initialize();
       else if (!this.stream) await this.open();
-      const captured = await this.guide();
+      const context = await this.connected();
+      const captured: CapturedFrame & Partial<ChallengeCapture> = challenge ? await this.answer(challenge, new URL(challenge.framesUrl, context.serverUrl).href) : await this.guide();
       this.dialog?.showProgress('FEEDBACK_PROCESSING');
       const facingMode = this.stream?.getVideoTracks()[0]?.getSettings().facingMode;
       stopCamera(this.stream);
-      const context = await this.connected();
       const { options } = this;
       const metadata: Record<string, unknown> = {
         ...options.serverMetadata,
@@ -85,7 +94,9 @@ export class FaceSDK {
         ...(context.modelId ? { modelId: context.modelId } : {}),
         ...(options.returnQualityMetadata ? { quality: captured.quality } : {}),
       };
-      const bytes = await createCaptureBlob(captured.frame.bytes, { capturedAt: captured.takenAt + context.clockOffsetMs, mime: 'image/jpeg', metadata }, context.captureKey);
+      const header = { capturedAt: captured.takenAt + context.clockOffsetMs, mime: 'image/jpeg' as const, metadata };
+      const response = challenge ? { challenge: { id: challenge.challengeId, nonce: challenge.nonce }, keyFrames: captured.keyFrames ?? [] } : undefined;
+      const bytes = await createCaptureBlob(captured.frame.bytes, header, context.captureKey, response);
       if (options.returnQualityMetadata) options.events.onImageQualityDetected?.(captured.quality);
       return new Blob([bytes], { type: 'application/octet-stream' });
     } finally {
@@ -111,40 +122,62 @@ export class FaceSDK {
   /** Runs guidance until a capture is accepted; the timeout is paused while the person reads or reviews. */
   private async guide(): Promise<CapturedFrame> {
     const { options } = this;
-    const dialog = this.dialog;
-    if (!dialog) throw new Error('capture screen is not open');
+    const dialog = this.openDialog();
     const closed = this.closed.signal;
     if (options.showCaptureTraining) await dialog.showTraining(closed);
     for (;;) {
-      const attempt = new AbortController();
-      const stopAttempt = () => attempt.abort(closed.reason);
-      if (closed.aborted) throw closed.reason;
-      closed.addEventListener('abort', stopAttempt, { once: true });
-      const timeout = setTimeout(
-        () => attempt.abort(new FaceSdkError('FEEDBACK_CAPTURE_TIMEOUT', `no acceptable capture within ${options.captureTimeout} ms`, options.strings)),
-        options.captureTimeout,
-      );
-      let captured: CapturedFrame;
-      try {
-        captured = await guideAndCapture({
-          dialog,
-          guidanceUrl: options.guidanceUrl,
-          guidanceHeaders: options.guidanceHeaders,
-          signal: attempt.signal,
-          feedback: (key, good) => {
-            dialog.showMessage(key, good);
-            options.events.onFeedback?.({ key, message: options.strings[key] });
-          },
-        });
-      } finally {
-        clearTimeout(timeout);
-        closed.removeEventListener('abort', stopAttempt);
-      }
+      const captured = await this.attempt((signal) => guideAndCapture({ dialog, guidanceUrl: options.guidanceUrl, guidanceHeaders: options.guidanceHeaders, signal, feedback: this.feedback }));
       dialog.showMessage('FEEDBACK_CAPTURED', true);
       if (!options.enableRetakeScreen) return captured;
       if (await dialog.review(new Blob([captured.frame.bytes], { type: 'image/jpeg' }), closed)) return captured;
       dialog.setProgress(0);
     }
+  }
+
+  /**
+   * Follows the challenge's prompts to the capture. The timeout runs until the
+   * server has a frontal face; the server's own deadlines bound the steps. No
+   * retake screen: the challenge is used up by this capture.
+   */
+  private async answer(challenge: IssuedChallenge, framesUrl: string): Promise<ChallengeCapture> {
+    const { options } = this;
+    const dialog = this.openDialog();
+    if (options.showCaptureTraining) await dialog.showTraining(this.closed.signal);
+    const captured = await this.attempt((signal, stopClock) =>
+      answerChallenge({ dialog, challenge, framesUrl, strings: options.strings, feedback: this.feedback, onBaseline: stopClock, signal }),
+    );
+    dialog.showPrompt(null);
+    return captured;
+  }
+
+  /** Runs one attempt, aborted when the person closes the screen or, until `stopClock` is called, after captureTimeout. */
+  private async attempt<T>(run: (signal: AbortSignal, stopClock: () => void) => Promise<T>): Promise<T> {
+    const { options } = this;
+    const closed = this.closed.signal;
+    if (closed.aborted) throw closed.reason;
+    const attempt = new AbortController();
+    const stopAttempt = () => attempt.abort(closed.reason);
+    closed.addEventListener('abort', stopAttempt, { once: true });
+    const timeout = setTimeout(
+      () => attempt.abort(new FaceSdkError('FEEDBACK_CAPTURE_TIMEOUT', `no acceptable capture within ${options.captureTimeout} ms`, options.strings)),
+      options.captureTimeout,
+    );
+    try {
+      return await run(attempt.signal, () => clearTimeout(timeout));
+    } finally {
+      clearTimeout(timeout);
+      closed.removeEventListener('abort', stopAttempt);
+    }
+  }
+
+  private readonly feedback = (key: FeedbackEvent['key'], good: boolean): void => {
+    this.dialog?.showMessage(key, good);
+    this.options.events.onFeedback?.({ key, message: this.options.strings[key] });
+  };
+
+  private openDialog(): CaptureDialog {
+    if (!this.dialog) throw new Error('capture screen is not open');
+    return this.dialog;
   }
 
   private async open(): Promise<void> {

@@ -216,6 +216,39 @@ export function holdProgress(state: GuidanceState, now: number, t: GuidanceThres
   return Math.min(1, (now - state.goodSince) / t.holdMs);
 }
 
+/** What onImageQualityDetected receives and, with returnQualityMetadata, the blob header's metadata.quality. */
+export interface CaptureQuality {
+  /** Whether the server's guidance endpoint judged the frames (false: timed capture). */
+  guided: boolean;
+  /** |yaw| and |pitch| within 20 degrees on the last guidance frame; null without pose data. */
+  head_pose_check: boolean | null;
+  /** Mean face luma 0-255 on the last guidance frame. */
+  brightness: number | null;
+  /** Face box on the last guidance frame, as shares of the frame's width and height. */
+  face: { x: number; y: number; width: number; height: number } | null;
+  yaw: number | null;
+  pitch: number | null;
+  /** Guidance frames the server answered during this capture. */
+  guidanceFrames: number;
+  /** Milliseconds from the start of guidance to the capture. */
+  captureMs: number;
+}
+
+/** The quality report from the last guidance frame (null: unguided) and the face it was judged on. */
+export function captureQuality(frame: GuidanceFrame | null, face: FaceBox | null, guidanceFrames: number, captureMs: number): CaptureQuality {
+  const { yaw, pitch } = frame ?? {};
+  return {
+    guided: frame !== null,
+    head_pose_check: yaw !== undefined && pitch !== undefined ? Math.abs(yaw) <= DEFAULT_THRESHOLDS.maxYaw && Math.abs(pitch) <= DEFAULT_THRESHOLDS.maxPitch : null,
+    brightness: frame ? frame.brightness : null,
+    face: frame && face ? { x: face.x / frame.frameWidth, y: face.y / frame.frameHeight, width: face.width / frame.frameWidth, height: face.height / frame.frameHeight } : null,
+    yaw: yaw ?? null,
+    pitch: pitch ?? null,
+    guidanceFrames,
+    captureMs: Math.round(captureMs),
+  };
+}
+
 /** Validates the guidance endpoint's JSON; throws on anything else, which the SDK counts as a failed request. */
 export function parseGuidanceFrame(body: unknown): GuidanceFrame {
   const answer = asRecord(body, 'guidance answer');

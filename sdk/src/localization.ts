@@ -54,6 +54,13 @@ export const DEFAULT_STRINGS = {
   FEEDBACK_GUIDE_LABEL: 'Camera preview with a face guide',
   ERROR_NO_INPUT_DEVICES: 'No camera found',
   ERROR_FETCH_INTERNAL: 'The verification server is unavailable',
+  FEEDBACK_CHALLENGE_TURN_LEFT: 'Slowly turn your head to your left',
+  FEEDBACK_CHALLENGE_TURN_RIGHT: 'Slowly turn your head to your right',
+  FEEDBACK_CHALLENGE_LOOK_UP: 'Slowly look up',
+  FEEDBACK_CHALLENGE_MOVE_CLOSER: 'Slowly bring your face closer to the camera',
+  FEEDBACK_CHALLENGE_WAIT: 'Hold still…',
+  FEEDBACK_CHALLENGE_RETURN: 'Now look straight at the camera',
+  FEEDBACK_CHALLENGE_FAILED: 'We could not confirm the head movements. Please try again.',
 };
 
 export type StringKey = keyof typeof DEFAULT_STRINGS;

@@ -1,27 +1,11 @@
 /** FaceSDK constructor options (spec 002 Table 2) and their defaults. */
-import type { GuidanceFeedback } from './guidance.js';
+import type { CaptureQuality, GuidanceFeedback } from './guidance.js';
 import { resolveStrings, type Localization, type StringKey, type Strings } from './localization.js';
 
 export const AS_THRESHOLDS = ['LOW', 'MEDIUM', 'MODERATE', 'BALANCED_HIGH', 'HIGH', 'BALANCED_VERY_HIGH', 'VERY_HIGH', 'HIGHEST'] as const;
 export type AsThreshold = (typeof AS_THRESHOLDS)[number];
 
-/** What onImageQualityDetected receives and, with returnQualityMetadata, the blob header's metadata.quality. */
-export interface CaptureQuality {
-  /** Whether the server's guidance endpoint judged the frames (false: timed capture). */
-  guided: boolean;
-  /** |yaw| and |pitch| within 20 degrees on the last guidance frame; null without pose data. */
-  head_pose_check: boolean | null;
-  /** Mean face luma 0-255 on the last guidance frame. */
-  brightness: number | null;
-  /** Face box on the last guidance frame, as shares of the frame's width and height. */
-  face: { x: number; y: number; width: number; height: number } | null;
-  yaw: number | null;
-  pitch: number | null;
-  /** Guidance frames the server answered during this capture. */
-  guidanceFrames: number;
-  /** Milliseconds from the start of guidance to the capture. */
-  captureMs: number;
-}
+export type { CaptureQuality } from './guidance.js';
 
 export interface FeedbackEvent {
   key: GuidanceFeedback | StringKey;

@@ -24,6 +24,8 @@ interface Endpoint {
 }
 
 export interface ServerContext {
+  /** The pub_key URL: the Facegate server's paths (a challenge's framesUrl) resolve against it. */
+  serverUrl: string;
   captureKey: CaptureKey;
   /** Add to Date.now() to get the server's clock. */
   clockOffsetMs: number;
@@ -72,6 +74,7 @@ export async function connect(endpoints: ReturnType<typeof resolveEndpoints>): P
   const receivedAt = Date.now();
   if (typeof time.epochMillis !== 'number') throw new FaceSdkError('ERROR_FETCH_INTERNAL', `${endpoints.time.url} has no epochMillis`);
   return {
+    serverUrl: endpoints.pubKey.url,
     captureKey,
     clockOffsetMs: Math.round(time.epochMillis - (sentAt + receivedAt) / 2),
     modelId: typeof models.modelId === 'string' ? models.modelId : null,

@@ -46,7 +46,19 @@ select { color: #111827; background: #ffffff; max-width: 60vw; }
 .fg-actions { display: flex; flex-wrap: wrap; justify-content: center; gap: 12px; }
 .fg-spinner { width: 44px; height: 44px; border-radius: 50%; border: 5px solid rgba(255, 255, 255, 0.3); border-top-color: #ffffff; animation: fg-spin 0.9s linear infinite; }
 @keyframes fg-spin { to { transform: rotate(360deg); } }
-@media (prefers-reduced-motion: reduce) { .fg-spinner { animation: none; } .fg-oval { transition: none; } }
+.fg-arrow { --fg-arrow-size: clamp(52px, 14vmin, 96px); --fg-gap: calc(var(--fg-arrow-size) + 12px); position: absolute; box-sizing: border-box; width: var(--fg-arrow-size); height: var(--fg-arrow-size); padding: calc(var(--fg-arrow-size) * 0.16); border-radius: 50%; color: var(--fg-label); background: var(--fg-label-background); pointer-events: none; animation: fg-nudge 1.2s ease-in-out infinite; }
+.fg-arrow svg { display: none; width: 100%; height: 100%; fill: none; stroke: currentColor; stroke-width: 6; stroke-linecap: round; stroke-linejoin: round; }
+.fg-arrow:not([data-direction="closer"]) .fg-arrow-turn, .fg-arrow[data-direction="closer"] .fg-arrow-closer { display: block; }
+.fg-arrow[data-direction="left"], .fg-arrow[data-direction="right"] { top: calc(var(--fg-oval-cy, 44%) - var(--fg-arrow-size) / 2); }
+.fg-arrow[data-direction="left"] { left: max(20px, calc(var(--fg-oval-left, 12%) - var(--fg-gap))); --fg-nudge: translateX(-16px); }
+.fg-arrow[data-direction="right"] { right: max(20px, calc(var(--fg-oval-left, 12%) - var(--fg-gap))); --fg-nudge: translateX(16px); }
+.fg-arrow[data-direction="right"] svg { transform: rotate(180deg); }
+.fg-arrow[data-direction="up"], .fg-arrow[data-direction="closer"] { left: calc(50% - var(--fg-arrow-size) / 2); top: max(20px, calc(var(--fg-oval-top, 10%) - var(--fg-gap))); }
+.fg-arrow[data-direction="up"] { --fg-nudge: translateY(-16px); }
+.fg-arrow[data-direction="up"] svg { transform: rotate(90deg); }
+.fg-arrow[data-direction="closer"] { --fg-nudge: scale(1.3); }
+@keyframes fg-nudge { 50% { transform: var(--fg-nudge); } }
+@media (prefers-reduced-motion: reduce) { .fg-spinner, .fg-arrow { animation: none; } .fg-oval { transition: none; } }
 `;
 
 export const CAPTURE_DIALOG = `
@@ -54,6 +66,10 @@ export const CAPTURE_DIALOG = `
   <div class="fg-view" data-fg="view">
     <video data-fg="video" playsinline muted autoplay></video>
     <div data-fg="overlay" aria-hidden="true"></div>
+    <div class="fg-arrow" data-fg="arrow" aria-hidden="true" hidden>
+      <svg class="fg-arrow-turn" viewBox="0 0 48 48" focusable="false"><path d="M40 24H9M22 10 8 24l14 14"/></svg>
+      <svg class="fg-arrow-closer" viewBox="0 0 48 48" focusable="false"><path d="M6 18V6h12M30 6h12v12M42 30v12H30M18 42H6V30"/></svg>
+    </div>
     <div class="fg-top">
       <select data-fg="camera-select" hidden></select>
       <button type="button" data-fg="close" hidden></button>

@@ -1,4 +1,5 @@
 /** The capture screen: video, oval guide, message, hold ticker, and the training, review and progress panels. */
+import { arrowDirection, type ChallengeStep } from './challenge.js';
 import { ovalInView, type ViewLayout } from './guidance.js';
 import type { StringKey, Strings } from './localization.js';
 import type { CanvasGraphics, HtmlTemplates } from './options.js';
@@ -37,6 +38,7 @@ export class CaptureDialog {
   private oval: SVGEllipseElement | null = null;
   private progress: HTMLElement | null = null;
   private shownMessage: StringKey | null = null;
+  private mirrored = false;
 
   constructor(private readonly settings: DialogSettings) {
     this.host.dataset.mode = settings.container ? 'inline' : 'dialog';
@@ -80,7 +82,16 @@ export class CaptureDialog {
 
   /** The front camera is shown mirrored, as people expect from a mirror; the captured image is not. */
   setMirrored(mirrored: boolean): void {
+    this.mirrored = mirrored;
     this.video.classList.toggle('fg-mirrored', mirrored);
+  }
+
+  /** The arrow of a challenge step (null hides it); decorative, since the message says the same. */
+  showPrompt(prompt: ChallengeStep | null): void {
+    const arrow = this.find('arrow');
+    if (!arrow) return;
+    arrow.hidden = prompt === null;
+    if (prompt) arrow.dataset.direction = arrowDirection(prompt, this.mirrored);
   }
 
   /** Only a changed message is written, so screen readers announce each once. */
@@ -194,6 +205,8 @@ export class CaptureDialog {
     const { clientWidth: w, clientHeight: h } = this.view;
     const { cx, cy, rx, ry } = ovalInView(w, h);
     svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
+    // The challenge arrow is placed beside the oval by CSS.
+    for (const [name, value] of Object.entries({ left: cx - rx, top: cy - ry, cy })) this.host.style.setProperty(`--fg-oval-${name}`, `${value}px`);
     // The view rectangle minus the ellipse (even-odd fill): the shade around the oval.
     this.shade.setAttribute('d', `M0 0H${w}V${h}H0Z M${cx - rx} ${cy}a${rx} ${ry} 0 1 0 ${2 * rx} 0a${rx} ${ry} 0 1 0 ${-2 * rx} 0Z`);
     for (const [name, value] of Object.entries({ cx, cy, rx, ry })) this.oval.setAttribute(name, String(value));

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_ACTIVE_THRESHOLDS, isChallengeStep, type ActiveThresholds, type ChallengeStep } from '../core/active-liveness/challenge.js';
-import { ChallengeTracker } from '../core/active-liveness/tracker.js';
+import { ChallengeTracker, type FrameObservation } from '../core/active-liveness/tracker.js';
 import { verifyActive, type ActiveVerdict } from '../core/active-liveness/verify.js';
 import { levelThreshold } from '../core/calibration.js';
 import { FacegateError } from '../core/errors.js';
@@ -42,33 +42,56 @@ export interface ClipVerdict extends ActiveVerdict {
   frames: number;
 }
 
-/** Runs one clip against the challenge of its steps. */
-export async function evalClip(engine: FaceEngine, path: string, entry: ClipEntry, options: { decodeFps: number; thresholds?: ActiveThresholds }): Promise<ClipVerdict> {
-  const thresholds = options.thresholds ?? DEFAULT_ACTIVE_THRESHOLDS;
-  const clip = await readClipFrames(path, { fps: entry.fps, decodeFps: options.decodeFps });
+export interface ObservedClip {
+  observations: FrameObservation[];
+  /** fr_liveness of a frame, by seq: the passive score of the baseline frame is reported. */
+  passiveScore(seq: number): Promise<number | null>;
+  dispose(): Promise<void>;
+}
+
+/** Analyses every frame of a clip once, so it can be replayed against many challenges. */
+export async function observeClip(engine: FaceEngine, path: string, options: { fps?: number; decodeFps: number }): Promise<ObservedClip> {
+  const clip = await readClipFrames(path, options);
   try {
     const seqOf = new Map(clip.frames.map((f, seq) => [f.path, { seq, at: f.at }]));
     const observed = await processFiles(clip.frames.map((f) => f.path), (bytes, framePath) => engine.observe(bytes, { ...seqOf.get(framePath)!, template: true }), {
       inFlight: engine.stats.workers * 2,
     });
-    const tracker = new ChallengeTracker({ steps: entry.steps, promptDelaysMs: entry.steps.map(() => 0) }, thresholds, { firstStepDeadline: false });
-    for (const frame of clip.frames) {
+    const observations = clip.frames.map((frame) => {
       const outcome = observed.get(frame.path)!;
       if (!outcome.ok) throw new FacegateError(outcome.error.code, `${frame.path}: ${outcome.error.message}`);
-      tracker.observe(outcome.value.observation);
-    }
-    const baseline = tracker.baseline;
-    const passiveScore = baseline ? ((await engine.analyze(await readFile(clip.frames[baseline.frame.seq].path), { liveness: true })).primary?.liveness ?? null) : null;
-    const verdict = verifyActive({
-      fresh: { passed: true, message: 'a recorded clip has no nonce to check' },
-      tracker,
-      capture: null,
-      thresholds,
-      matchCosine: levelThreshold(engine.calibration.match, 'selfie', 'HIGH'),
-      keyFrameCosine: levelThreshold(engine.calibration.match, 'selfie', 'MEDIUM'),
-      passiveScore,
+      return outcome.value.observation;
     });
-    return { file: entry.file, ...(entry.label ? { label: entry.label } : {}), frames: clip.frames.length, ...verdict };
+    const passiveScore = async (seq: number) => (await engine.analyze(await readFile(clip.frames[seq].path), { liveness: true })).primary?.liveness ?? null;
+    return { observations, passiveScore, dispose: () => clip.dispose() };
+  } catch (err) {
+    await clip.dispose();
+    throw err;
+  }
+}
+
+/** The verifier's answer for a clip taken as the response to `steps`. */
+export async function verifyClip(engine: FaceEngine, clip: ObservedClip, steps: readonly ChallengeStep[], thresholds: ActiveThresholds = DEFAULT_ACTIVE_THRESHOLDS): Promise<ActiveVerdict> {
+  const tracker = new ChallengeTracker({ steps, promptDelaysMs: steps.map(() => 0) }, thresholds, { firstStepDeadline: false });
+  for (const observation of clip.observations) tracker.observe(observation);
+  const baseline = tracker.baseline;
+  return verifyActive({
+    fresh: { passed: true, message: 'a recorded clip has no nonce to check' },
+    tracker,
+    capture: null,
+    thresholds,
+    matchCosine: levelThreshold(engine.calibration.match, 'selfie', 'HIGH'),
+    keyFrameCosine: levelThreshold(engine.calibration.match, 'selfie', 'MEDIUM'),
+    passiveScore: baseline ? await clip.passiveScore(baseline.frame.seq) : null,
+  });
+}
+
+/** Runs one clip against the challenge of its steps. */
+export async function evalClip(engine: FaceEngine, path: string, entry: ClipEntry, options: { decodeFps: number; thresholds?: ActiveThresholds }): Promise<ClipVerdict> {
+  const clip = await observeClip(engine, path, { fps: entry.fps, decodeFps: options.decodeFps });
+  try {
+    const verdict = await verifyClip(engine, clip, entry.steps, options.thresholds);
+    return { file: entry.file, ...(entry.label ? { label: entry.label } : {}), frames: clip.observations.length, ...verdict };
   } finally {
     await clip.dispose();
   }

@@ -12,9 +12,9 @@ Face engine
   compare <a> <b> [--level L] [--mode selfie|picture-id]
                                          1:1 match: similarityScore 0-100, possibleMatch, matchHighestSecurityLevelReached
                                          levels MEDIUM, HIGH (default), VERY_HIGH, HIGHEST
-  liveness <image> [--level L]           passive liveness score 0-1 and the highest level reached
-                                         levels LOW, MEDIUM, MODERATE, BALANCED_HIGH, HIGH (default),
-                                         BALANCED_VERY_HIGH, VERY_HIGH, HIGHEST
+  liveness <image> [--level L]           passive liveness score 0-1 and the highest level reached (at most
+                                         MODERATE: the levels from BALANCED_HIGH up need an active challenge,
+                                         docs/liveness.md); levels LOW, MEDIUM, MODERATE (default)
   quality <image> [--mode ENROL|VERIFY]  the spec's quality and icao_data blocks, and whether the mode accepts the face
   eval pairs <file> [--root DIR] [--mode M] [--level L]
                                          one JSON line per "pathA<TAB>pathB[<TAB>1|0]" line; with labels,

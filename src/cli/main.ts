@@ -6,7 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseMatchLevel, type MatchMode } from '../core/calibration.js';
+import { passiveOutcome } from '../core/active-liveness/levels.js';
 import { FacegateError } from '../core/errors.js';
+import { parseLivenessLevel } from '../core/liveness.js';
 import type { QualityMode } from '../core/quality.js';
 import { templateToBase64 } from '../core/template.js';
 import { loadEngineConfig } from '../config.js';
@@ -139,10 +141,11 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 
   async liveness([path]) {
     const bytes = await readImage(path);
+    const level = parseLivenessLevel(opts.level ?? 'MODERATE');
     await withEngine(async (engine) => {
-      const level = opts.level ?? 'HIGH';
-      const { analysis, ...result } = await engine.liveness(bytes, level);
-      print({ image: path, level, ...result, face: boxJson(analysis.primary!.box) });
+      const { analysis, multipleFaces, ...decision } = await engine.liveness(bytes, level);
+      const { score, passed, as_highest_security_level_reached, method, reason, message } = passiveOutcome(decision, level);
+      print({ image: path, level, score, passed, as_highest_security_level_reached, method, reason, message, multipleFaces, face: boxJson(analysis.primary!.box) });
     });
   },
 

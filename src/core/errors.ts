@@ -56,6 +56,7 @@ export const ERROR_CATALOG = {
   ERROR_NOT_FOUND: { numeric: 719, http: 404 },
   ERROR_LIVENESS_FAILED: { numeric: 720, http: 400 },
   ERROR_INDEX_LOADING: { numeric: 721, http: 503 },
+  ERROR_TOO_MANY_ATTEMPTS: { numeric: 722, http: 429 },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -113,7 +113,7 @@ export class FaceEngine {
     const face = primary?.pose && primary.landmarks68
       ? { width: primary.box.x2 - primary.box.x1, yaw: primary.pose.yaw, pitch: primary.pose.pitch, landmarks: primary.landmarks68, ...(primary.template ? { template: primary.template } : {}) }
       : null;
-    return { observation: { seq: frame.seq, at: frame.at, faceCount: analysis.faces.length, face }, analysis };
+    return { observation: { seq: frame.seq, at: frame.at, otherFaceScores: analysis.faces.slice(1).map((f) => f.score), face }, analysis };
   }
 
   compareTemplates(a: FaceTemplate, b: FaceTemplate, mode: MatchMode, level: MatchLevel): MatchDecision {

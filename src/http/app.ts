@@ -23,6 +23,7 @@ import { dossierRoutes } from './routes/dossiers.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { contextRoutes } from './routes/context.js';
 import { engineRoutes } from './routes/engine.js';
+import { livenessRoutes } from './routes/liveness.js';
 import { ErrorBody, MAX_UPLOAD_BYTES } from './schemas.js';
 import { publicRoutes } from './routes/public.js';
 import { httpsServerOptions } from './tls.js';
@@ -97,10 +98,19 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
 
   await app.register(publicRoutes(deps));
   await app.register(engineRoutes(deps));
+  await app.register(livenessRoutes(deps));
   await app.register(contextRoutes(deps, 'sdk'));
   await app.register(contextRoutes(deps, 'backoffice'));
   await app.register(adminRoutes(deps));
-  const sessions = { engine: deps.engine, store: deps.store, keys: deps.keys, webhooks: deps.webhooks, livenessLevel: deps.config.defaultLivenessLevel, sessionLifetimeMs: deps.config.sessionLifetimeMs };
+  const sessions = {
+    engine: deps.engine,
+    store: deps.store,
+    keys: deps.keys,
+    webhooks: deps.webhooks,
+    challenges: deps.challenges,
+    livenessLevel: deps.config.captureLivenessLevel,
+    sessionLifetimeMs: deps.config.sessionLifetimeMs,
+  };
   await app.register(sessionRoutes(deps, sessions));
   await app.register(authenticationRoutes(deps, sessions));
   await app.register(dossierRoutes(deps, sessions));

@@ -8,6 +8,7 @@ import type { FaceEngine } from '../engine/engine.js';
 import type { ApiKeyAuthenticator } from '../services/api-keys.js';
 import type { CallFacts } from '../services/enrollment.js';
 import type { GalleryIndexes } from '../services/gallery-indexes.js';
+import type { LivenessChallenges } from '../services/liveness-challenges.js';
 import type { ApiKeyRecord, Store, TransactionRecord } from '../store/types.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 
@@ -19,6 +20,7 @@ export interface AppDeps {
   indexes: GalleryIndexes;
   authenticator: ApiKeyAuthenticator;
   webhooks: WebhookDispatcher;
+  challenges: LivenessChallenges;
   templateEncryptionKey?: KeyObject;
 }
 

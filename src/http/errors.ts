@@ -22,6 +22,7 @@ export function toFacegateError(error: FastifyError | Error): FacegateError {
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: FacegateError): FastifyReply {
   if (request.audit) request.audit.failure = error.code;
-  if (error.httpStatus === 503 || error.httpStatus === 429) reply.header('Retry-After', '1');
+  const retryAfter = error.details?.retryAfterSeconds;
+  if (error.httpStatus === 503 || error.httpStatus === 429) reply.header('Retry-After', typeof retryAfter === 'number' ? String(retryAfter) : '1');
   return reply.code(error.httpStatus).send({ ...error.toJSON(), ...(request.audit?.refid ? { refid: request.audit.refid } : {}), requestId: request.id });
 }

@@ -20,12 +20,15 @@ import type { CaptureKind, CaptureSession, VerificationClient } from '../store/v
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { acceptPageCapture } from './dossiers.js';
 import { openCapture } from './inputs.js';
+import { captureLiveness, type LivenessDeps } from './liveness.js';
+import type { ChallengePurpose, IssuedChallenge } from './liveness-challenges.js';
 
-export interface SessionDeps {
+export interface SessionDeps extends LivenessDeps {
   engine: FaceEngine;
   store: Store;
   keys: ServerKeys;
   webhooks: WebhookDispatcher;
+  /** The capture page's level (FACEGATE_CAPTURE_LIVENESS_LEVEL): from BALANCED_HIGH up the page runs an active challenge. */
   livenessLevel: LivenessLevel;
   sessionLifetimeMs: number;
 }
@@ -81,7 +84,7 @@ async function referenceFor(deps: SessionDeps, session: CaptureSession, client: 
  * brightness and, as quality brings it, head pose so the SDK can say "look straight".
  */
 export function guidanceAnswer(analysis: ImageAnalysis) {
-  const pose = analysis.primary?.quality?.measurements;
+  const pose = analysis.primary?.pose ?? analysis.primary?.quality?.measurements;
   return {
     faces: analysis.faces.map((f) => ({ x: f.box.x1, y: f.box.y1, width: f.box.x2 - f.box.x1, height: f.box.y2 - f.box.y1, score: f.score })),
     frameWidth: analysis.width,
@@ -91,13 +94,27 @@ export function guidanceAnswer(analysis: ImageAnalysis) {
   };
 }
 
+/** Lockout and single use count per session, facemap transaction or process. */
+export function sessionPurpose(session: CaptureSession): ChallengePurpose {
+  return { kind: session.kind, ref: session.kind === 'session' ? session.id : session.subjectRef };
+}
+
+/** A new active-liveness challenge for one capture attempt on the page; refused while the session is locked out. */
+export async function openSessionChallenge(deps: SessionDeps, token: string, now: Date): Promise<IssuedChallenge> {
+  const session = await sessionForToken(deps, token, now);
+  if (session.state !== 'created' && session.state !== 'in_progress') throw new FacegateError('ERROR_NOT_FOUND', 'This capture link is no longer open.');
+  await touchSession(deps, session, now);
+  return deps.challenges.create(sessionPurpose(session), deps.livenessLevel);
+}
+
 /** Opening the page or sending a guidance frame marks the session in progress. */
 export async function touchSession(deps: Pick<SessionDeps, 'store'>, session: CaptureSession, now: Date): Promise<void> {
   if (session.state === 'created' && startSession(session, now) === 'in_progress') await deps.store.updateCaptureSession(session.id, ['created'], { state: 'in_progress' });
 }
 
 export interface SubmitOutcome {
-  status: CaptureSession['state'];
+  /** `retry`: this attempt failed an active check; the session stays open for another. */
+  status: CaptureSession['state'] | 'retry';
   message: string;
   redirectUrl?: string;
 }
@@ -109,26 +126,38 @@ const MESSAGES = {
   noFace: 'No face was found. Face the camera in good light and try again.',
 } as const;
 
+/** What the person can do about a failed active check, in plain words. */
+const RETRY_MESSAGES: Record<string, string> = {
+  fresh: 'This check took too long or was already used. Please try again.',
+  sequence: 'We could not see each movement in time. Please try again and follow the arrows.',
+  identity: 'Only your face should be in view during the whole check. Please try again.',
+  depth: 'We could not confirm a real face in front of the camera. Please try again without a photo or screen.',
+  active_required: 'This check needs the guided head movements. Reload the page and try again.',
+};
+
 export async function submitCapture(deps: SessionDeps, token: string, blob: Uint8Array, now: Date): Promise<SubmitOutcome> {
   const session = await sessionForToken(deps, token, now);
   if (session.state === 'expired' || session.state === 'completed' || session.state === 'failed') {
     return { status: session.state, message: session.state === 'expired' ? MESSAGES.expired : 'This capture was already completed.' };
   }
   const capture = openCapture(blob, deps.keys, { requireEncrypted: true });
-  // Spec 001: a process page only collects the capture (verification comes later), so detection is enough.
-  const collectOnly = session.kind === 'process';
-  const analysis = await deps.engine.analyze(capture.image, collectOnly ? {} : { template: true, liveness: true });
+  const analysis = await deps.engine.analyze(capture.image, { template: true, liveness: true });
   const primary = analysis.primary;
-  if (!primary || (!collectOnly && (!primary.template || primary.liveness === undefined))) return { status: session.state, message: MESSAGES.noFace };
+  if (!primary?.template || primary.liveness === undefined) return { status: session.state, message: MESSAGES.noFace };
+  const liveness = await captureLiveness(deps, capture, { template: primary.template, passiveScore: primary.liveness }, deps.livenessLevel, sessionPurpose(session));
+  // An attempt that fails an active check may be retried until the lockout; a passive failure ends the session as before.
+  if (!liveness.live && (liveness.method === 'ACTIVE' || liveness.reason === 'active_required')) {
+    return { status: 'retry', message: RETRY_MESSAGES[liveness.reason ?? 'fresh'] ?? MESSAGES.failed };
+  }
 
   const client = await deps.store.getClientWithSecret(session.clientId);
   if (!client) throw new FacegateError('ERROR_UNAUTHORIZED', 'the client of this session was revoked');
-  if (collectOnly) {
-    await acceptPageCapture(deps, session.subjectRef!, capture.image, analysis, now);
+  // Spec 001: a process page only collects the capture; the verification comes later and reads this liveness outcome.
+  if (session.kind === 'process') {
+    await acceptPageCapture(deps, session.subjectRef!, capture.image, analysis, liveness, now);
     await deps.store.updateCaptureSession(session.id, ['created', 'in_progress'], { state: 'completed', completedAt: now });
     return { status: 'completed', message: 'Thank you: your capture was received. You can close this page.' };
   }
-  const liveness = deps.engine.livenessDecision(primary.liveness!, deps.livenessLevel);
   const reference = await referenceFor(deps, session, client);
   const probe = { modelId: deps.engine.modelId, vector: primary.template! };
   const match: (MatchDecision & { level: string }) | null = reference
@@ -136,7 +165,7 @@ export async function submitCapture(deps: SessionDeps, token: string, blob: Uint
     : null;
   const passed = liveness.passed && (match ? match.possibleMatch : session.kind !== 'authentication');
   const result = {
-    liveness: { score: liveness.score, passed: liveness.passed, level: deps.livenessLevel, as_highest_security_level_reached: liveness.as_highest_security_level_reached },
+    liveness,
     match,
     multipleFaces: analysis.multipleFaces,
   };

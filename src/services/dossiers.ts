@@ -7,6 +7,7 @@
 import { createHash, randomUUID, sign } from 'node:crypto';
 import { parseMatchLevel } from '../core/calibration.js';
 import { FacegateError } from '../core/errors.js';
+import { passiveOutcome, type LivenessOutcome } from '../core/active-liveness/levels.js';
 import type { LivenessLevel } from '../core/liveness.js';
 import { createZip } from '../core/zip.js';
 import type { ServerKeys } from '../crypto/server-keys.js';
@@ -77,21 +78,30 @@ export async function setReferenceImage(deps: DossierDeps, process: Verification
   return (await deps.store.updateProcess(process.id, { referenceImage: await checkedFaceImage(deps, image, '/image') }, now))!;
 }
 
+/** An uploaded capture is checked passively at verification; it replaces a page capture and the liveness outcome that came with it. */
 export async function setLivenessCapture(deps: DossierDeps, process: VerificationProcess, image: Uint8Array, now: Date): Promise<VerificationProcess> {
   assertOpen(process);
-  return (await deps.store.updateProcess(process.id, { livenessImage: await checkedFaceImage(deps, image, '/capture') }, now))!;
+  return (await deps.store.updateProcess(process.id, { livenessImage: await checkedFaceImage(deps, image, '/capture'), result: null }, now))!;
 }
+
+/** The liveness the capture page decided, kept with the capture until verification. */
+interface PageCaptureResult {
+  capturedLiveness: LivenessOutcome;
+}
+
+const pageLiveness = (process: VerificationProcess): LivenessOutcome | null => (process.result as Partial<PageCaptureResult> | null)?.capturedLiveness ?? null;
 
 /**
  * The capture page's way in, with the analysis it already made: the same rules as
  * POST …/capture, so a page left open cannot replace the image of a verified process.
  */
-export async function acceptPageCapture(deps: Pick<DossierDeps, 'store'>, processId: string, image: Uint8Array, analysis: ImageAnalysis, now: Date): Promise<void> {
+export async function acceptPageCapture(deps: Pick<DossierDeps, 'store'>, processId: string, image: Uint8Array, analysis: ImageAnalysis, liveness: LivenessOutcome, now: Date): Promise<void> {
   const process = await deps.store.getProcess(processId);
   if (!process) throw new FacegateError('ERROR_NOT_FOUND', `process ${processId} no longer exists`);
   assertOpen(process);
   assertOneFace(analysis, 'capture');
-  await deps.store.updateProcess(process.id, { livenessImage: image }, now);
+  const result: PageCaptureResult & Record<string, unknown> = { capturedLiveness: liveness };
+  await deps.store.updateProcess(process.id, { livenessImage: image, result }, now);
 }
 
 export async function verifyProcess(deps: DossierDeps, process: VerificationProcess, now: Date): Promise<VerificationProcess> {
@@ -101,12 +111,12 @@ export async function verifyProcess(deps: DossierDeps, process: VerificationProc
   }
   await deps.store.updateProcess(process.id, { status: 'processing' }, now);
   const [live, reference] = await Promise.all([deps.engine.liveTemplate(process.livenessImage, 'liveness capture'), deps.engine.template(process.referenceImage, 'reference image')]);
-  const liveness = deps.engine.livenessDecision(live.livenessScore, deps.livenessLevel);
+  const liveness = pageLiveness(process) ?? passiveOutcome(deps.engine.livenessDecision(live.livenessScore, deps.livenessLevel), deps.livenessLevel);
   const match = deps.engine.compareTemplates(live.template, reference.template, 'picture-id', parseMatchLevel(PROCESS_MATCH_LEVEL));
   const accepted = liveness.passed && match.possibleMatch;
   const result = {
     accepted,
-    liveness: { ...liveness, level: deps.livenessLevel },
+    liveness,
     match: { ...match, mode: 'picture-id', level: PROCESS_MATCH_LEVEL },
     modelId: deps.engine.modelId,
     modelPack: `${deps.engine.pack.manifest.id}@${deps.engine.pack.manifest.version}`,

@@ -5,7 +5,8 @@
  */
 import { levelThreshold, parseMatchLevel, reachesLevel, similarityScore, highestLevelReached, type MatchLevel } from '../core/calibration.js';
 import { FacegateError } from '../core/errors.js';
-import { parseLivenessLevel, type LivenessDecision } from '../core/liveness.js';
+import type { LivenessOutcome } from '../core/active-liveness/levels.js';
+import { parseLivenessLevel } from '../core/liveness.js';
 import { qualityModeRejection } from '../core/quality.js';
 import { decodeTemplate, encodeTemplate, type FaceTemplate } from '../core/template.js';
 import { sealFacemap } from '../crypto/facemap.js';
@@ -16,8 +17,9 @@ import { StoreConflictError, type Context, type Gallery, type Store } from '../s
 import type { GalleryIndexes } from './gallery-indexes.js';
 import { requireGallery } from './galleries.js';
 import { b64, openCapture, type Capture } from './inputs.js';
+import { captureLiveness, type LivenessDeps } from './liveness.js';
 
-export interface EnrollmentDeps {
+export interface EnrollmentDeps extends LivenessDeps {
   engine: FaceEngine;
   store: Store;
   indexes: GalleryIndexes;
@@ -41,7 +43,7 @@ interface Probe {
   capture: Capture;
   analysis: ImageAnalysis;
   template: FaceTemplate;
-  liveness: LivenessDecision | null;
+  liveness: LivenessOutcome | null;
 }
 
 
@@ -66,7 +68,10 @@ async function probe(deps: EnrollmentDeps, input: ProbeInput, checkLiveness: boo
   if (analysis.multipleFaces) throw new FacegateError('ERROR_MULTIPLE_FACES', '(/image) Multiple faces detected: send a photo of one person');
   const rejection = primary.quality ? qualityModeRejection(primary.quality, 'VERIFY') : null;
   if (rejection) throw new FacegateError('ERROR_POOR_ICAO_QUALITY', rejection);
-  const liveness = livenessLevel !== null && primary.liveness !== undefined ? deps.engine.livenessDecision(primary.liveness, parseLivenessLevel(livenessLevel)) : null;
+  const liveness =
+    livenessLevel !== null && primary.liveness !== undefined
+      ? await captureLiveness(deps, capture, { template: primary.template, passiveScore: primary.liveness }, parseLivenessLevel(livenessLevel))
+      : null;
   return { gallery, capture, analysis, template: { modelId: deps.engine.modelId, vector: primary.template }, liveness };
 }
 
@@ -75,14 +80,16 @@ function photoField(context: Context, gallery: Gallery, capture: Capture, return
   return context === 'sdk' && (!gallery.savePhoto || returnPhoto) ? { photo: b64(capture.image) } : {};
 }
 
-function livenessField(liveness: LivenessDecision | null, gallery: Gallery) {
-  return liveness ? { liveness: { ...liveness, level: gallery.livenessLevel } } : {};
+function livenessField(liveness: LivenessOutcome | null) {
+  return liveness ? { liveness } : {};
 }
 
-function spoofRefusal(liveness: LivenessDecision): FacegateError {
-  return new FacegateError('ERROR_LIVENESS_FAILED', 'The capture did not pass the liveness check: retake it facing the camera in good light', {
+function spoofRefusal(liveness: LivenessOutcome): FacegateError {
+  return new FacegateError('ERROR_LIVENESS_FAILED', `The capture did not pass the liveness check (${liveness.message}): retake it facing the camera in good light`, {
     score: liveness.score,
     as_highest_security_level_reached: liveness.as_highest_security_level_reached,
+    method: liveness.method,
+    reason: liveness.reason,
   });
 }
 
@@ -120,7 +127,7 @@ export async function enroll(deps: EnrollmentDeps, input: ProbeInput & { userId:
   if (p.liveness && !p.liveness.passed) throw spoofRefusal(p.liveness);
   if (!p.gallery.keepTemplates) {
     // The client holds the enrollment: nothing biometric is stored, the facemap is the only copy.
-    return { success: true, gallery: p.gallery.name, userId, stored: false, ...issueFacemap(deps, p.gallery.name, userId, encodeTemplate(p.template)), quality: p.analysis.primary?.quality?.quality, ...livenessField(p.liveness, p.gallery), ...photoField(input.context, p.gallery, p.capture, input.returnPhoto) };
+    return { success: true, gallery: p.gallery.name, userId, stored: false, ...issueFacemap(deps, p.gallery.name, userId, encodeTemplate(p.template)), quality: p.analysis.primary?.quality?.quality, ...livenessField(p.liveness), ...photoField(input.context, p.gallery, p.capture, input.returnPhoto) };
   }
   try {
     // Backoffice enrollments come from legacy databases (spec 000): refreshed after the first live SDK identification.
@@ -130,7 +137,7 @@ export async function enroll(deps: EnrollmentDeps, input: ProbeInput & { userId:
     throw err;
   }
   deps.indexes.get(p.gallery.name).add(userId, p.template.vector);
-  return { success: true, gallery: p.gallery.name, userId, quality: p.analysis.primary?.quality?.quality, ...livenessField(p.liveness, p.gallery), ...photoField(input.context, p.gallery, p.capture, input.returnPhoto) };
+  return { success: true, gallery: p.gallery.name, userId, quality: p.analysis.primary?.quality?.quality, ...livenessField(p.liveness), ...photoField(input.context, p.gallery, p.capture, input.returnPhoto) };
 }
 
 export async function updateEnrollment(deps: EnrollmentDeps, input: ProbeInput & { userId: unknown }, facts: CallFacts) {
@@ -188,7 +195,7 @@ export async function identify(deps: EnrollmentDeps, input: ProbeInput & { userI
     userId,
     verified: decision.possibleMatch && (p.liveness ? p.liveness.passed : true),
     match: { level, ...decision },
-    ...livenessField(p.liveness, gallery),
+    ...livenessField(p.liveness),
     enrollmentUpdated: refresh,
     ...photoField(input.context, gallery, p.capture, input.returnPhoto),
   };
@@ -220,7 +227,7 @@ export async function search(deps: EnrollmentDeps, input: ProbeInput & { level?:
     found: candidates.length > 0,
     candidates,
     gallerySize: index.size,
-    ...livenessField(p.liveness, p.gallery),
+    ...livenessField(p.liveness),
     ...photoField(input.context, p.gallery, p.capture, input.returnPhoto),
   };
 }

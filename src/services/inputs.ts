@@ -1,6 +1,6 @@
 /** Request inputs the services accept: base64 images, declared formats and capture blobs. */
 import { FacegateError } from '../core/errors.js';
-import { looksLikeCaptureBlob, openCaptureBlob } from '../crypto/capture-blob.js';
+import { looksLikeCaptureBlob, openCaptureBlob, type ChallengeAnswer, type KeyFrame } from '../crypto/capture-blob.js';
 import type { ServerKeys } from '../crypto/server-keys.js';
 
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
@@ -37,14 +37,16 @@ export interface Capture {
   capturedAt: number;
   metadata: Record<string, unknown>;
   encrypted: boolean;
+  /** The active-liveness challenge a version 2 blob answers, with its key frames. */
+  challenge: ChallengeAnswer | null;
+  keyFrames: KeyFrame[];
 }
 
 /** A capture field that may hold a plain image or an encrypted capture blob. */
 export function openCapture(bytes: Uint8Array, keys: ServerKeys, options: { requireEncrypted?: boolean } = {}): Capture {
   if (looksLikeCaptureBlob(bytes)) {
-    const opened = openCaptureBlob(bytes, keys);
-    return { image: opened.image, mime: opened.mime, capturedAt: opened.capturedAt, metadata: opened.metadata, encrypted: true };
+    return { ...openCaptureBlob(bytes, keys), encrypted: true };
   }
   if (options.requireEncrypted) throw new FacegateError('ERROR_DECRYPTION_FAILED', 'this endpoint accepts encrypted capture blobs only (made by the capture SDK or "facegate blob")');
-  return { image: bytes, mime: null, capturedAt: Date.now(), metadata: {}, encrypted: false };
+  return { image: bytes, mime: null, capturedAt: Date.now(), metadata: {}, encrypted: false, challenge: null, keyFrames: [] };
 }

@@ -14,9 +14,11 @@ import { encryptTemplate } from '../crypto/template-encryption.js';
 import type { ServerKeys } from '../crypto/server-keys.js';
 import type { ImageAnalysis } from '../engine/analyzer.js';
 import type { FaceEngine } from '../engine/engine.js';
+import { passiveOutcome, type LivenessOutcome } from '../core/active-liveness/levels.js';
 import { b64, checkImageFormat, decodeBase64Field, openCapture, type Capture } from './inputs.js';
+import { captureLiveness, type LivenessDeps } from './liveness.js';
 
-export interface VerificationDeps {
+export interface VerificationDeps extends LivenessDeps {
   engine: FaceEngine;
   keys: ServerKeys;
   defaultLivenessLevel: LivenessLevel;
@@ -40,16 +42,17 @@ function imageData(analysis: ImageAnalysis) {
   return { bits_per_pixel: 8, width: analysis.width, height: analysis.height, channels: 3, resolution: `${analysis.width}x${analysis.height}x3` };
 }
 
-/** The spec's spoof response (FEEDBACK_RETRY, code 401 in an HTTP 400). */
-function spoofBody(refid: string, capture: Capture, score: number, qualityPassed: boolean | undefined) {
+/** The spec's spoof response (FEEDBACK_RETRY, code 401 in an HTTP 400); `liveness` says which check failed. */
+function spoofBody(refid: string, capture: Capture, liveness: LivenessOutcome, qualityPassed: boolean | undefined) {
   return {
     code: 401,
     message: 'FEEDBACK_RETRY',
     refid,
-    description: 'The capture looks like a presentation attack (a photo, screen or mask). Retake it in good light, facing the camera.',
+    description: `The capture did not pass liveness: ${liveness.message}.`,
     data: { image: b64(capture.image) },
     ...(qualityPassed === undefined ? {} : { quality: qualityPassed }),
-    debug: { spoof_score: [score] },
+    liveness,
+    debug: { spoof_score: [liveness.score] },
   };
 }
 
@@ -58,8 +61,8 @@ export async function processCapture(deps: VerificationDeps, input: { file: Uint
   const level = requestedLivenessLevel(deps, input.level ?? capture.metadata.asThreshold);
   const { template, livenessScore, analysis } = await deps.engine.liveTemplate(capture.image, '/file', { quality: input.enableQuality });
   const primary = analysis.primary!;
-  const liveness = deps.engine.livenessDecision(livenessScore, level);
-  if (!liveness.passed) return { httpStatus: 400, body: spoofBody(refid, capture, liveness.score, primary.quality?.quality.qc_passed), liveness, analysis };
+  const liveness = await captureLiveness(deps, capture, { template: template.vector, passiveScore: livenessScore }, level);
+  if (!liveness.passed) return { httpStatus: 400, body: spoofBody(refid, capture, liveness, primary.quality?.quality.qc_passed), liveness, analysis };
   const formatName = FORMAT_NAMES[capture.mime ?? analysis.format] ?? 'JPEG';
   const body = {
     refid,
@@ -71,6 +74,7 @@ export async function processCapture(deps: VerificationDeps, input: { file: Uint
       capture_date: new Date(capture.capturedAt).toISOString(),
       as_highest_security_level_reached: liveness.as_highest_security_level_reached,
       spoof_score: [liveness.score],
+      liveness,
       multiple_faces: analysis.multipleFaces,
       ...(primary.quality ? { quality: primary.quality.quality } : {}),
       ...templatesBlock(deps, { [formatName]: capture.image, FACEGATE_TEMPLATE: encodeTemplate(template) }),
@@ -99,12 +103,12 @@ export async function verifyWithPictureId(deps: VerificationDeps, input: { file:
   const capture = openCapture(input.file, deps.keys);
   const livenessLevel = requestedLivenessLevel(deps, input.livenessLevel ?? capture.metadata.asThreshold);
   const [selfie, pictureId] = await Promise.all([deps.engine.liveTemplate(capture.image, '/file'), deps.engine.template(picture, 'picID')]);
-  const liveness = deps.engine.livenessDecision(selfie.livenessScore, livenessLevel);
-  if (!liveness.passed) return { httpStatus: 400, body: spoofBody(refid, capture, liveness.score, undefined), liveness };
+  const liveness = await captureLiveness(deps, capture, { template: selfie.template.vector, passiveScore: selfie.livenessScore }, livenessLevel);
+  if (!liveness.passed) return { httpStatus: 400, body: spoofBody(refid, capture, liveness, undefined), liveness };
   const decision = deps.engine.compareTemplates(selfie.template, pictureId.template, 'picture-id', matchLevel);
   return {
     httpStatus: 200,
-    body: { code: 200, feedbackCode: 'FEEDBACK_MATCHED', refid, ...decision, multipleFacesImage: selfie.analysis.multipleFaces, multipleFacesImageToVerifyAgainst: pictureId.analysis.multipleFaces },
+    body: { code: 200, feedbackCode: 'FEEDBACK_MATCHED', refid, ...decision, multipleFacesImage: selfie.analysis.multipleFaces, multipleFacesImageToVerifyAgainst: pictureId.analysis.multipleFaces, liveness },
     liveness,
     decision,
   };
@@ -125,23 +129,32 @@ export async function generateTemplateFromImage(deps: VerificationDeps, input: {
   };
 }
 
-/** /face/as (plain base64 image) and /secure/face/as (encrypted blob only). */
-/** `echoImage` (default true, as spec 002's face/as answers): whether `input.image` carries the capture back in base64. */
-export async function livenessCheck(deps: VerificationDeps, input: { image: Uint8Array; threshold?: unknown; secure: boolean; echoImage?: boolean }, refid: string) {
+/**
+ * /face/as (a third party's still: passive only), /secure/face/as and the context
+ * liveness endpoints (captures, which may answer an active challenge).
+ * `echoImage` (default true, as spec 002's face/as answers): whether `input.image` carries the capture back in base64.
+ */
+export async function livenessCheck(deps: VerificationDeps, input: { image: Uint8Array; threshold?: unknown; secure: boolean; passiveOnly?: boolean; echoImage?: boolean }, refid: string) {
   const capture = openCapture(input.image, deps.keys, { requireEncrypted: input.secure });
   const level = requestedLivenessLevel(deps, input.threshold ?? capture.metadata.asThreshold);
-  const result = await deps.engine.liveness(capture.image, level);
+  const { analysis, outcome } = input.passiveOnly
+    ? await deps.engine.liveness(capture.image, level).then(({ analysis: a, ...decision }) => ({ analysis: a, outcome: passiveOutcome(decision, level) }))
+    : await deps.engine.liveTemplate(capture.image, '/image').then(async (live) => ({
+        analysis: live.analysis,
+        outcome: await captureLiveness(deps, capture, { template: live.template.vector, passiveScore: live.livenessScore }, level),
+      }));
   return {
     body: {
-      as_highest_security_level_reached: result.as_highest_security_level_reached,
-      is_spoof: !result.passed,
-      score: result.score,
+      as_highest_security_level_reached: outcome.as_highest_security_level_reached,
+      is_spoof: !outcome.live,
+      score: outcome.score,
       threshold: level,
-      multipleFaces: result.multipleFaces,
+      multipleFaces: analysis.multipleFaces,
+      liveness: outcome,
       error: 0,
       refid,
       input: input.echoImage === false ? {} : { image: b64(capture.image) },
     },
-    result,
+    result: outcome,
   };
 }

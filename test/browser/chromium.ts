@@ -1,6 +1,6 @@
 /**
  * Browser-test plumbing: Debian's Chromium driven by playwright-core, with a
- * fake camera that plays a video made from a real face photo. Needs
+ * fake camera that plays a video made from a real face photo or clip. Needs
  * `apt-get install -y chromium ffmpeg`; without them the browser tests are
  * skipped, except under CI=true, where they fail.
  */
@@ -41,21 +41,48 @@ export function requireBrowserTools(): void {
  * content, since it takes ffmpeg a moment and is ~14 MB.
  */
 export function makeFakeCameraVideo(imagePath: string): string {
-  const key = createHash('sha256').update(readFileSync(imagePath)).update(`${FAKE_VIDEO_SECONDS}s@${FAKE_VIDEO_FPS}`).digest('hex').slice(0, 16);
+  return cachedY4m(readFileSync(imagePath), `${FAKE_VIDEO_SECONDS}s@${FAKE_VIDEO_FPS}`, [
+    '-loop', '1', '-i', imagePath,
+    '-vf', 'scale=-2:480,pad=640:480:(ow-iw)/2:(oh-ih)/2:color=0x7f7f7f,format=yuv420p',
+    '-t', String(FAKE_VIDEO_SECONDS), '-r', String(FAKE_VIDEO_FPS),
+  ]);
+}
+
+/** A video clip as a Y4M at 15 fps, 640 px wide (about 70 MB for 13 s), cached like makeFakeCameraVideo. */
+export function makeFakeCameraClip(videoPath: string): string {
+  return cachedY4m(readFileSync(videoPath), 'clip', ['-i', videoPath, '-an', '-vf', 'fps=15,scale=640:-2', '-pix_fmt', 'yuv420p']);
+}
+
+/** Numbered frames (frame_0001.jpg, … as simulateCardAttack writes them) as a Y4M at `fps`, written next to them. */
+export function makeFakeCameraFrames(dir: string, fps: number): string {
+  const path = join(dir, 'camera.y4m');
+  ffmpegY4m(['-framerate', String(fps), '-i', join(dir, 'frame_%04d.jpg'), '-pix_fmt', 'yuv420p'], path);
+  return path;
+}
+
+function cachedY4m(content: Buffer, variant: string, args: string[]): string {
+  const key = createHash('sha256').update(content).update(variant).digest('hex').slice(0, 16);
   const dir = join(tmpdir(), 'facegate-fake-camera');
   const path = join(dir, `${key}.y4m`);
   if (existsSync(path)) return path;
   mkdirSync(dir, { recursive: true });
   // Written under a unique name and renamed, so a concurrent run never reads a half-written file.
   const partial = `${path}.${process.pid}.partial`;
-  const ffmpeg = spawnSync('ffmpeg', [
-    '-loglevel', 'error', '-y', '-loop', '1', '-i', imagePath,
-    '-vf', 'scale=-2:480,pad=640:480:(ow-iw)/2:(oh-ih)/2:color=0x7f7f7f,format=yuv420p',
-    '-t', String(FAKE_VIDEO_SECONDS), '-r', String(FAKE_VIDEO_FPS), '-f', 'yuv4mpegpipe', partial,
-  ], { encoding: 'utf8' });
-  if (ffmpeg.status !== 0) throw new Error(`ffmpeg could not make the fake camera video from ${imagePath}: ${ffmpeg.stderr}`);
+  ffmpegY4m(args, partial);
   renameSync(partial, path);
   return path;
+}
+
+function ffmpegY4m(args: string[], out: string): void {
+  const ffmpeg = spawnSync('ffmpeg', ['-loglevel', 'error', '-y', ...args, '-f', 'yuv4mpegpipe', out], { encoding: 'utf8' });
+  if (ffmpeg.status !== 0) throw new Error(`ffmpeg could not make the fake camera video ${out}: ${ffmpeg.stderr}`);
+}
+
+/** One frame of a video at `seconds`, as a JPEG file. */
+export function extractFrame(videoPath: string, seconds: number, out: string): string {
+  const ffmpeg = spawnSync('ffmpeg', ['-loglevel', 'error', '-y', '-ss', String(seconds), '-i', videoPath, '-frames:v', '1', '-q:v', '2', out], { encoding: 'utf8' });
+  if (ffmpeg.status !== 0) throw new Error(`ffmpeg could not take the frame at ${seconds} s of ${videoPath}: ${ffmpeg.stderr}`);
+  return out;
 }
 
 /** Headless Chromium whose only camera plays `y4m`; camera permission is granted without a prompt. */

@@ -30,7 +30,7 @@ describe('hosted capture page with real sessions in Chromium', { skip: browserTe
   before(async () => {
     requireBrowserTools();
     mkdirSync(ARTIFACTS, { recursive: true });
-    [t, browser] = await Promise.all([startTestApp({ FACEGATE_LIVENESS_LEVEL: 'LOW' }), launchChromium(makeFakeCameraVideo(CAMERA_FACE))]);
+    [t, browser] = await Promise.all([startTestApp({ FACEGATE_LIVENESS_LEVEL: 'LOW', FACEGATE_CAPTURE_LIVENESS_LEVEL: 'LOW' }), launchChromium(makeFakeCameraVideo(CAMERA_FACE))]);
     base = await t.app.listen({ port: 0, host: '127.0.0.1' });
     assert.equal((await t.request({ method: 'POST', url: '/admin/v1/galleries', payload: { name: 'members', livenessLevel: 'LOW' } })).statusCode, 200);
     assert.equal((await t.request({ method: 'POST', url: '/backoffice/v1/enroll', payload: { gallery: 'members', userId: 'colin', image: datasetBase64(ENROLLED_FACE) } })).statusCode, 200);

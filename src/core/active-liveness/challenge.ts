@@ -62,6 +62,10 @@ export interface ActiveThresholds {
   readonly depthResidual: number;
   /** Share of the sampled frames whose template must match the frontal baseline. */
   readonly identityShare: number;
+  /** A second detection this confident fails the attempt; hands near the face score 0.65-0.72, faces 0.97-1.0 (real.mov, fake.mp4). */
+  readonly otherFaceMinScore: number;
+  /** Beyond this turn from the baseline the recognition model cannot vouch for a face: such frames are not identity-checked. */
+  readonly identityMaxYawDeg: number;
 }
 
 export const DEFAULT_ACTIVE_THRESHOLDS: ActiveThresholds = {
@@ -74,4 +78,6 @@ export const DEFAULT_ACTIVE_THRESHOLDS: ActiveThresholds = {
   stepTimeoutMs: 6000,
   depthResidual: 0.05,
   identityShare: 0.5,
+  identityMaxYawDeg: 30,
+  otherFaceMinScore: 0.85,
 };

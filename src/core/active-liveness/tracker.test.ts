@@ -9,12 +9,12 @@ const T = DEFAULT_ACTIVE_THRESHOLDS;
 const FRAME_MS = 150;
 
 /** fr_pose's sign: negative yaw is a person turning to their own left. */
-function frame(seq: number, pose: { yaw?: number; pitch?: number; width?: number } = {}, faceCount = 1): FrameObservation {
+function frame(seq: number, pose: { yaw?: number; pitch?: number; width?: number } = {}, faceCount = 1, otherScore = 0.99): FrameObservation {
   const { yaw = 0, pitch = 0, width = 200 } = pose;
   return {
     seq,
     at: seq * FRAME_MS,
-    faceCount,
+    otherFaceScores: Array.from({ length: Math.max(0, faceCount - 1) }, () => otherScore),
     face: faceCount ? { width, yaw, pitch, landmarks: projectFace({ yawDeg: -yaw, pitchDeg: pitch, distance: 8 * (200 / width) }) } : null,
   };
 }
@@ -52,6 +52,8 @@ test('a head that does each step after its prompt passes, and each completion is
   seq = feed(tracker, seq, 2);
   seq = feed(tracker, seq, 2, POSE.LOOK_UP);
   assert.equal(tracker.status.phase, 'RETURN');
+  seq = feed(tracker, seq, 1);
+  assert.equal(tracker.status.phase, 'RETURN', 'one frontal reading is not a return');
   feed(tracker, seq, 1);
   assert.equal(tracker.status.phase, 'PASSED');
   assert.equal(tracker.status.failure, null);
@@ -88,12 +90,14 @@ test('turning the other way fails the sequence', () => {
   assert.equal(tracker.status.failure?.message, 'asked for TURN_LEFT, the head did TURN_RIGHT');
 });
 
-test('a second face in any frame fails identity; frames with no face are skipped', () => {
+test('a second confident face in any frame fails identity; frames with no face are skipped', () => {
   const tracker = new ChallengeTracker({ steps: ['TURN_LEFT'], promptDelaysMs: [0] }, T);
   feed(tracker, 0, 3);
   tracker.observe(frame(3, {}, 0));
   assert.equal(tracker.status.phase, 'STEP');
-  tracker.observe(frame(4, {}, 2));
+  tracker.observe(frame(4, {}, 2, 0.7));
+  assert.equal(tracker.status.phase, 'STEP', 'a weak second detection (a hand near the face) is not a face');
+  tracker.observe(frame(5, {}, 2));
   assert.equal(tracker.status.failure?.check, 'identity');
 });
 

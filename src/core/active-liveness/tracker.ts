@@ -13,7 +13,8 @@ export interface FrameObservation {
   readonly seq: number;
   /** Arrival time in ms (server clock), or the frame's time in a clip. */
   readonly at: number;
-  readonly faceCount: number;
+  /** Detection scores of the faces besides the primary one. */
+  readonly otherFaceScores: readonly number[];
   /** The primary face, when there is one. */
   readonly face: ObservedFace | null;
 }
@@ -142,7 +143,7 @@ export class ChallengeTracker {
     if (frame.at < this.lastAt) throw new RangeError('frames must arrive in time order');
     this.lastAt = frame.at;
     if (this.expire(frame.at).phase === 'FAILED') return this.status;
-    if (frame.faceCount > 1) {
+    if (frame.otherFaceScores.some((score) => score >= this.thresholds.otherFaceMinScore)) {
       this.fail('identity', 'more than one face was in view');
       return this.status;
     }
@@ -157,7 +158,7 @@ export class ChallengeTracker {
     if (this.phase === 'FRONTAL') this.awaitFrontal(tracked);
     else if (this.phase === 'WAITING') this.awaitPrompt(tracked);
     if (this.phase === 'STEP') this.followStep(tracked);
-    else if (this.phase === 'RETURN' && this.isNeutral(tracked)) this.phase = 'PASSED';
+    else if (this.phase === 'RETURN') this.awaitReturn(tracked);
     return this.status;
   }
 
@@ -170,6 +171,12 @@ export class ChallengeTracker {
     this.baselineValue = { yaw: mean((f) => f.face.yaw), pitch: mean((f) => f.face.pitch), width: mean((f) => f.face.width), frame };
     this.frontalRun = [];
     this.schedulePrompt(frame.at);
+  }
+
+  /** Back to frontal for as long as a step is held: one jittery reading near profile is not a return. */
+  private awaitReturn(frame: TrackedFrame): void {
+    this.neutralRun = this.isNeutral(frame) ? this.neutralRun + 1 : 0;
+    if (this.neutralRun >= this.thresholds.holdFrames) this.phase = 'PASSED';
   }
 
   private schedulePrompt(from: number): void {
@@ -223,6 +230,7 @@ export class ChallengeTracker {
       this.schedulePrompt(frame.at);
     } else {
       this.phase = 'RETURN';
+      this.neutralRun = 0;
       this.deadlineAt = frame.at + this.thresholds.stepTimeoutMs;
     }
   }

@@ -18,7 +18,7 @@ function run(options: { flat?: boolean; template?: (seq: number) => Float32Array
     const frame: FrameObservation = {
       seq,
       at: seq * 150,
-      faceCount: 1,
+      otherFaceScores: [],
       face: { width: 200, yaw, pitch: 0, landmarks: projectFace({ yawDeg: -yaw }, options.flat), template: (options.template ?? (() => person))(seq) },
     };
     tracker.observe(frame);

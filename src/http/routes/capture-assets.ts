@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { INSTALL_ROOT } from '../../config.js';
+import { requiresActive } from '../../core/active-liveness/levels.js';
 import { FacegateError } from '../../core/errors.js';
 import { sessionForToken, touchSession } from '../../services/capture-sessions.js';
 import type { AppDeps } from '../context.js';
@@ -58,7 +59,16 @@ export function captureAssetRoutes(deps: AppDeps, assets: SdkAssets) {
         const { locale } = request.query as { locale?: string };
         const session = await sessionForToken(deps, token, new Date());
         await touchSession(deps, session, new Date());
-        const config = { token, guidanceUrl: `/capture/${token}/guidance`, submitUrl: `/capture/${token}/submit`, locale, asThreshold: deps.config.defaultLivenessLevel };
+        const level = deps.config.captureLivenessLevel;
+        const config = {
+          token,
+          guidanceUrl: `/capture/${token}/guidance`,
+          submitUrl: `/capture/${token}/submit`,
+          // From BALANCED_HIGH up each attempt runs an active challenge made here.
+          ...(requiresActive(level) ? { challengeUrl: `/capture/${token}/challenge` } : {}),
+          locale,
+          asThreshold: level,
+        };
         const page = assets.pageTemplate.replace(CONFIG_SLOT, CONFIG_SLOT.replace('{}', JSON.stringify(config).replace(/</g, '\\u003c')));
         return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', PAGE_CSP).header('referrer-policy', 'no-referrer').send(page);
       },

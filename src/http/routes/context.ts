@@ -24,8 +24,8 @@ const ReturnPhoto = {
 const ImageField = Base64Image('Capture: an encrypted capture blob or a JPEG/PNG/WebP image');
 
 export function contextRoutes(deps: AppDeps, context: Context) {
-  const e: EnrollmentDeps = { engine: deps.engine, store: deps.store, indexes: deps.indexes, keys: deps.keys };
-  const v: VerificationDeps = { engine: deps.engine, keys: deps.keys, defaultLivenessLevel: deps.config.defaultLivenessLevel, templateEncryptionKey: deps.templateEncryptionKey };
+  const e: EnrollmentDeps = { engine: deps.engine, store: deps.store, indexes: deps.indexes, keys: deps.keys, challenges: deps.challenges };
+  const v: VerificationDeps = { engine: deps.engine, keys: deps.keys, challenges: deps.challenges, defaultLivenessLevel: deps.config.defaultLivenessLevel, templateEncryptionKey: deps.templateEncryptionKey };
   const base = `/${context}/v1`;
   const tags = [context === 'sdk' ? 'SDK (spec 000)' : 'Backoffice (spec 000)'];
   const guard = (permission: Permission, action: string) => ({ permission, audit: { action, context } });

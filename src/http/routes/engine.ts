@@ -29,7 +29,7 @@ function bytesOf(value: unknown, field: string): Uint8Array {
 }
 
 export function engineRoutes(deps: AppDeps) {
-  const v: VerificationDeps = { engine: deps.engine, keys: deps.keys, defaultLivenessLevel: deps.config.defaultLivenessLevel, templateEncryptionKey: deps.templateEncryptionKey };
+  const v: VerificationDeps = { engine: deps.engine, keys: deps.keys, challenges: deps.challenges, defaultLivenessLevel: deps.config.defaultLivenessLevel, templateEncryptionKey: deps.templateEncryptionKey };
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
     const send = (reply: FastifyReply, outcome: { httpStatus: number; body: unknown }) => reply.code(outcome.httpStatus).send(outcome.body);
@@ -101,7 +101,7 @@ export function engineRoutes(deps: AppDeps) {
         handler: async (request) => {
           const body = request.body as { image?: unknown; file?: unknown; threshold?: string };
           const image = secure ? bytesOf(body.file, 'file') : bytesOf(body.image, 'image');
-          const { body: response, result } = await livenessCheck(v, { image, threshold: body.threshold, secure }, refidOf(request));
+          const { body: response, result } = await livenessCheck(v, { image, threshold: body.threshold, secure, passiveOnly: !secure }, refidOf(request));
           note(request, { livenessScore: result.score, livenessLevelReached: result.as_highest_security_level_reached });
           return response;
         },

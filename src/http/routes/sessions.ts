@@ -8,9 +8,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FacegateError } from '../../core/errors.js';
 import { currentSessionState } from '../../core/verification-states.js';
 import { authenticateSignedRequest } from '../../services/clients.js';
-import { guidanceAnswer, openCaptureSession, sessionForToken, submitCapture, touchSession, type SessionDeps } from '../../services/capture-sessions.js';
+import { guidanceAnswer, openCaptureSession, openSessionChallenge, sessionForToken, submitCapture, touchSession, type SessionDeps } from '../../services/capture-sessions.js';
 import { publicBaseUrl, type AppDeps } from '../context.js';
 import { LooseObject, MAX_UPLOAD_BYTES, errorResponses } from '../schemas.js';
+import { IssuedChallengeSchema, withFramesUrl } from './liveness.js';
 
 const tags = ['sessions (spec 004)'];
 
@@ -85,6 +86,17 @@ export function sessionRoutes(deps: AppDeps, sessions: SessionDeps) {
         if (!Buffer.isBuffer(frame) || frame.length > 512 * 1024) throw new FacegateError('ERROR_INVALID_IMAGE', 'send one JPEG frame of at most 512 KB as image/jpeg');
         return guidanceAnswer(await deps.engine.analyze(frame, { quality: true }));
       },
+    });
+
+    r.post('/capture/:token/challenge', {
+      config: { clientCertOptional: true },
+      schema: {
+        tags,
+        summary: 'A new active-liveness challenge for one capture attempt on the hosted page (refused with 429 after 5 failed attempts in 3 minutes)',
+        params: Type.Object({ token: Type.String() }),
+        response: { 201: IssuedChallengeSchema, ...errorResponses },
+      },
+      handler: async (request, reply) => reply.code(201).send(withFramesUrl(await openSessionChallenge(sessions, request.params.token, new Date()))),
     });
 
     r.post('/capture/:token/submit', {
