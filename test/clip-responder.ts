@@ -13,6 +13,12 @@ import { seededRandom } from '../src/core/random.js';
 import type { KeyFrame } from '../src/crypto/capture-blob.js';
 import { DATASETS } from './datasets.js';
 
+/** For node:test's `skip`: decoding the clips needs ffmpeg; missing, the tests are skipped, except under CI=true, where they fail. */
+export function clipTestsSkip(): string | false {
+  if (process.env.CI === 'true' || spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0) return false;
+  return 'decoding the liveness clips needs ffmpeg (apt-get install -y ffmpeg)';
+}
+
 export interface DecodedClip {
   /** 320 px wide, as the SDK sends guidance frames. */
   small: Uint8Array[];
