@@ -72,6 +72,8 @@ export interface ServerConfig extends EngineConfig {
   defaultLivenessLevel: LivenessLevel;
   /** FACEGATE_CAPTURE_LIVENESS_LEVEL: level of the hosted capture page's flows (default HIGH: an active challenge). */
   captureLivenessLevel: LivenessLevel;
+  /** FACEGATE_CHALLENGE_SECONDS, FACEGATE_LIVENESS_LOCKOUT_ATTEMPTS, FACEGATE_LIVENESS_LOCKOUT_MINUTES: active challenge lifetime (90 s) and lockout (5 failed attempts in 3 minutes). */
+  challenges: { lifetimeMs: number; lockoutAttempts: number; lockoutWindowMs: number };
   /** FACEGATE_HNSW_THRESHOLD: gallery size from which 1:N search uses the HNSW index (default 20000). */
   hnswThreshold: number;
   /** FACEGATE_INDEX_SNAPSHOTS: keep sealed snapshots of graph indexes in <data dir>/indexes for fast starts (default true). */
@@ -176,6 +178,11 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
     rateLimitPerMinute: positiveInt(env, 'FACEGATE_RATE_LIMIT', 1200),
     defaultLivenessLevel: livenessLevel('FACEGATE_LIVENESS_LEVEL', 'MODERATE'),
     captureLivenessLevel: livenessLevel('FACEGATE_CAPTURE_LIVENESS_LEVEL', 'HIGH'),
+    challenges: {
+      lifetimeMs: positiveInt(env, 'FACEGATE_CHALLENGE_SECONDS', 90) * 1000,
+      lockoutAttempts: positiveInt(env, 'FACEGATE_LIVENESS_LOCKOUT_ATTEMPTS', 5),
+      lockoutWindowMs: positiveInt(env, 'FACEGATE_LIVENESS_LOCKOUT_MINUTES', 3) * 60_000,
+    },
     hnswThreshold: positiveInt(env, 'FACEGATE_HNSW_THRESHOLD', 20_000),
     indexSnapshots: booleanFlag(env, 'FACEGATE_INDEX_SNAPSHOTS', true),
     indexSyncMs: positiveInt(env, 'FACEGATE_INDEX_SYNC_MS', 1000),

@@ -72,7 +72,12 @@ export async function assembleApp(config: ServerConfig, options: AssembleOptions
       indexes,
       authenticator: new ApiKeyAuthenticator(store),
       webhooks,
-      challenges: new LivenessChallenges({ engine, log: (record) => store.recordTransaction(record) }, DEFAULT_CHALLENGE_SETTINGS, options.challengeClock, options.challengeRandom),
+      challenges: new LivenessChallenges(
+        { engine, log: (record) => store.recordTransaction(record) },
+        { ...DEFAULT_CHALLENGE_SETTINGS, ...config.challenges },
+        options.challengeClock,
+        options.challengeRandom,
+      ),
       templateEncryptionKey: config.templateEncryptionKey ? parseRsaPublicKey(config.templateEncryptionKey) : undefined,
     };
     const app = await buildApp(deps, { logger: options.logger });
