@@ -15,6 +15,7 @@ import { readClipFrames } from '../src/cli/clip-frames.js';
 import { parseClipManifest } from '../src/cli/eval-active.js';
 import { processFiles } from '../src/engine/batch.js';
 import { FaceEngine } from '../src/engine/engine.js';
+import { dot } from '../src/core/template.js';
 import { DEFAULT_PACK_DIR } from '../src/config.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { fps: { type: 'string', default: '10' } } });
@@ -25,7 +26,7 @@ try {
     for (const entry of parseClipManifest(await readFile(manifest, 'utf8'), manifest)) {
       const clip = await readClipFrames(resolve(dirname(manifest), entry.file), { fps: entry.fps, decodeFps: Number(values.fps) });
       const byPath = new Map(clip.frames.map((f, seq) => [f.path, { seq, at: f.at }]));
-      const results = await processFiles(clip.frames.map((f) => f.path), (bytes, path) => engine.observe(bytes, byPath.get(path)!), { inFlight: engine.stats.workers * 2 });
+      const results = await processFiles(clip.frames.map((f) => f.path), (bytes, path) => engine.observe(bytes, { ...byPath.get(path)!, template: true }), { inFlight: engine.stats.workers * 2 });
       await clip.dispose();
       const frames = clip.frames.map((f) => results.get(f.path)).flatMap((r) => (r?.ok && r.value.observation.face ? [r.value.observation as FrameObservation & { face: NonNullable<FrameObservation['face']> }] : []));
       const limit = DEFAULT_ACTIVE_THRESHOLDS.frontalMaxDeg;
@@ -33,6 +34,9 @@ try {
       if (!frontal) continue;
       const measured = frames.map((f) => ({ dyaw: f.face.yaw - frontal.face.yaw, residual: depthResidual(frontal.face.landmarks, f.face.landmarks) }));
       const mostTurned = measured.reduce((a, b) => (Math.abs(b.dyaw) > Math.abs(a.dyaw) ? b : a));
+      const similarity = (f: (typeof frames)[number]) => dot(f.face.template!, frontal.face.template!);
+      const farTurned = frames.filter((f) => Math.abs(f.face.yaw - frontal.face.yaw) > limit + 10).map(similarity);
+      const secondFaces = clip.frames.flatMap((f) => { const r = results.get(f.path); return r?.ok ? r.value.observation.otherFaceScores : []; });
       rows.push({
         clip: entry.file.split('/').slice(-2).join('/'),
         label: entry.label ?? '',
@@ -40,6 +44,9 @@ try {
         yawRange: `${Math.min(...measured.map((m) => m.dyaw)).toFixed(0)}..${Math.max(...measured.map((m) => m.dyaw)).toFixed(0)}`,
         residualMostTurned: `${(mostTurned.residual * 100).toFixed(1)}%`,
         residualMax: `${(Math.max(...measured.map((m) => m.residual)) * 100).toFixed(1)}%`,
+        // What the identity rules were chosen from: far-turned faces against the frontal one, and second detections.
+        lowestSimilarityTurned30: farTurned.length ? Math.min(...farTurned).toFixed(2) : '-',
+        secondDetectionScores: secondFaces.length ? `${Math.min(...secondFaces).toFixed(2)}..${Math.max(...secondFaces).toFixed(2)}` : '-',
       });
     }
   }

@@ -63,6 +63,7 @@ export async function assembleApp(config: ServerConfig, options: AssembleOptions
     const indexes = new GalleryIndexes(engine.modelId, engine.pack.manifest.models.embedder.dimensions, config.hnswThreshold, snapshots);
     // Changes from before the load on (with room for the database's clock to differ) are replayed; replaying is harmless.
     const syncFrom = new Date(Date.now() - SYNC_CLOCK_MARGIN_MS);
+    let app: FastifyInstance | undefined;
     const webhooks = new WebhookDispatcher(store);
     const deps: AppDeps = {
       config,
@@ -73,14 +74,15 @@ export async function assembleApp(config: ServerConfig, options: AssembleOptions
       authenticator: new ApiKeyAuthenticator(store),
       webhooks,
       challenges: new LivenessChallenges(
-        { engine, log: (record) => store.recordTransaction(record) },
+        // A lost log row must not fail the person's capture; it is reported once the app's logger exists.
+        { engine, log: (record) => store.recordTransaction(record).catch((err: unknown) => app?.log.error({ err, refid: record.refid }, 'could not write the liveness attempt to the transaction log')) },
         { ...DEFAULT_CHALLENGE_SETTINGS, ...config.challenges },
         options.challengeClock,
         options.challengeRandom,
       ),
       templateEncryptionKey: config.templateEncryptionKey ? parseRsaPublicKey(config.templateEncryptionKey) : undefined,
     };
-    const app = await buildApp(deps, { logger: options.logger });
+    app = await buildApp(deps, { logger: options.logger });
     const sync = new IndexSync(store, indexes, engine.modelId, {
       intervalMs: config.indexSyncMs,
       since: syncFrom,

@@ -136,4 +136,27 @@ describe('active liveness over HTTP', { skip: clipTestsSkip() }, () => {
     const log = await t.deps.store.listTransactions({ userId: 'api:customer-17' });
     assert.equal(log.filter((row) => row.result === 'LIVENESS_IDENTITY').length, 5, 'every failed attempt and its check is in the transaction log');
   });
+
+  test('a wrong nonce uses the challenge up and counts as a failed attempt; a new challenge ends the open one', async () => {
+    const first = await newChallenge({ subject: 'customer-30' });
+    const second = await newChallenge({ subject: 'customer-30' });
+    const late = await t.request({ method: 'POST', url: first.framesUrl, key: null, headers: { authorization: `Bearer ${first.token}`, 'content-type': 'image/jpeg' }, payload: Buffer.from(clip.small[0]) });
+    assert.equal(late.statusCode, 404, 'one open attempt per subject: the first was ended by the second');
+    const forged = await createCaptureBlob(clip.full[REAL_MOV.frontal], 'image/jpeg', t.deps.keys.publicKeyPem, { challenge: { id: second.challengeId, nonce: 'guessed' }, keyFrames: [] });
+    const processed = await processBlob(forged);
+    assert.equal(processed.json().liveness.reason, 'fresh');
+    const again = await processBlob(await createCaptureBlob(clip.full[REAL_MOV.frontal], 'image/jpeg', t.deps.keys.publicKeyPem, { challenge: { id: second.challengeId, nonce: second.nonce }, keyFrames: [] }));
+    assert.match(again.json().liveness.message, /unknown here, already used, or expired/);
+    const log = await t.deps.store.listTransactions({ userId: 'api:customer-30' });
+    assert.deepEqual(log.map((row) => row.result).sort(), ['LIVENESS_ABANDONED', 'LIVENESS_FRESH']);
+  });
+
+  test('the level in a capture\'s own metadata can raise the server default, never lower it', async () => {
+    const still = (asThreshold: string) => createCaptureBlob(clip.full[REAL_MOV.frontal], 'image/jpeg', t.deps.keys.publicKeyPem, { metadata: { asThreshold } });
+    const form = async (asThreshold: string) => multipart({ file: { data: await still(asThreshold), filename: 'c', contentType: 'application/octet-stream' } });
+    const lowered = await t.request({ method: 'POST', url: '/api/v1/process', ...(await form('LOW')) });
+    assert.equal(lowered.json().data?.liveness?.level ?? lowered.json().liveness.level, 'MODERATE');
+    const raised = await t.request({ method: 'POST', url: '/api/v1/process', ...(await form('HIGH')) });
+    assert.equal(raised.json().liveness.level, 'HIGH');
+  });
 });

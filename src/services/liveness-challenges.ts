@@ -24,8 +24,6 @@ export interface ChallengeSettings {
   minPromptDelayMs: number;
   maxPromptDelayMs: number;
   thresholds: ActiveThresholds;
-  /** Every n-th guidance frame gets a template, for the identity check. */
-  templateEvery: number;
   maxFrames: number;
   lockoutAttempts: number;
   lockoutWindowMs: number;
@@ -38,7 +36,6 @@ export const DEFAULT_CHALLENGE_SETTINGS: ChallengeSettings = {
   minPromptDelayMs: 500,
   maxPromptDelayMs: 1500,
   thresholds: DEFAULT_ACTIVE_THRESHOLDS,
-  templateEvery: 3,
   maxFrames: 900,
   lockoutAttempts: 5,
   lockoutWindowMs: 180_000,
@@ -67,11 +64,12 @@ interface Entry {
   tokenHash: Buffer;
   nonceHash: Buffer;
   purpose: ChallengePurpose;
-  level: LivenessLevel;
   createdAt: number;
   expiresAt: number;
   tracker: ChallengeTracker;
   nextSeq: number;
+  /** Arrival time of the latest frame: the tracker needs time to run forward even if the wall clock steps back. */
+  lastAt: number;
   /** Observations are applied in arrival order though their analyses run in parallel. */
   applied: Promise<unknown>;
   /** The attempt's outcome was counted and logged. */
@@ -112,6 +110,10 @@ export class LivenessChallenges {
     const now = this.now();
     await this.sweep(now);
     this.assertNotLocked(purpose, now);
+    // One open attempt per subject: a new challenge ends the previous one as failed, so challenges made in advance cannot outlast a lockout.
+    for (const open of this.entries.values()) {
+      if (subjectKey(open.purpose) !== null && subjectKey(open.purpose) === subjectKey(purpose)) await this.end(open, 'abandoned', now);
+    }
     if (this.entries.size >= this.settings.maxLive) throw new FacegateError('ERROR_ENGINE_OVERLOADED', 'too many liveness challenges are open; retry shortly');
     const { minPromptDelayMs, maxPromptDelayMs, thresholds, lifetimeMs } = this.settings;
     const plan = planChallenge(this.random, { stepCount: stepCountFor(level), minPromptDelayMs, maxPromptDelayMs });
@@ -121,11 +123,11 @@ export class LivenessChallenges {
       tokenHash: sha256(token),
       nonceHash: sha256(nonce),
       purpose,
-      level,
       createdAt: now,
       expiresAt: now + lifetimeMs,
       tracker: new ChallengeTracker(plan, thresholds),
       nextSeq: 0,
+      lastAt: now,
       applied: Promise.resolve(),
       settled: false,
     };
@@ -137,18 +139,20 @@ export class LivenessChallenges {
   async frame(challengeId: string, token: string, bytes: Uint8Array) {
     const entry = this.entries.get(challengeId);
     if (!entry || !sameHash(entry.tokenHash, sha256(token))) throw new FacegateError('ERROR_NOT_FOUND', 'This liveness challenge does not exist or its token is wrong.');
-    const at = this.now();
+    const at = Math.max(this.now(), entry.lastAt);
+    entry.lastAt = at;
     if (at > entry.expiresAt) throw new FacegateError('ERROR_REQUEST_EXPIRED', 'This liveness challenge has expired; start a new capture.');
     if (entry.nextSeq >= this.settings.maxFrames) throw new FacegateError('ERROR_INVALID_ARGUMENT', `a challenge takes at most ${this.settings.maxFrames} frames`);
     const seq = entry.nextSeq++;
-    const analysing = this.deps.engine.observe(bytes, { seq, at, template: seq % this.settings.templateEvery === 0 });
+    // Every frame is templated: frames the identity check skips must not be predictable.
+    const analysing = this.deps.engine.observe(bytes, { seq, at, template: true });
     const applying = entry.applied.then(async () => {
       const { observation } = await analysing;
       return entry.tracker.observe(observation);
     });
     entry.applied = applying.catch(() => undefined);
     const [{ analysis }, status] = await Promise.all([analysing, applying]);
-    if (status.phase === 'FAILED') await this.settle(entry, status.failure!.check, at);
+    if (status.phase === 'FAILED') await this.end(entry, status.failure!.check, at);
     return { seq, ...guidanceAnswer(analysis), challenge: statusJson(entry, status, at) };
   }
 
@@ -161,17 +165,30 @@ export class LivenessChallenges {
     expected: ChallengePurpose,
     capture: { frontalTemplate: Float32Array; passiveScore: number; keyFrames: readonly KeyFrame[] },
   ): Promise<ActiveVerdict> {
-    const now = this.now();
     const entry = this.entries.get(answer.id);
+    const now = Math.max(this.now(), entry?.lastAt ?? 0);
     const fresh = freshness(entry, answer, expected, now);
-    if (!entry) return this.unverified(fresh, capture.passiveScore);
+    // A challenge named by a capture for another flow is left to its own flow; naming it costs that flow nothing.
+    if (!entry || fresh.reason === 'purpose') return this.unverified(fresh, capture.passiveScore);
     this.entries.delete(entry.id);
-    await entry.applied;
-    entry.tracker.expire(now);
+    try {
+      if (!fresh.passed) return this.unverified(fresh, capture.passiveScore);
+      await entry.applied;
+      entry.tracker.expire(now);
+      const verdict = await this.verify(entry, capture);
+      await this.end(entry, verdict.reason, now, capture.passiveScore);
+      return verdict;
+    } finally {
+      // Settles the attempt when it ended early: a stale or wrong-nonce capture, or a key frame that would not decode.
+      await this.end(entry, fresh.passed ? 'error' : 'fresh', now, capture.passiveScore);
+    }
+  }
+
+  private async verify(entry: Entry, capture: { frontalTemplate: Float32Array; passiveScore: number; keyFrames: readonly KeyFrame[] }): Promise<ActiveVerdict> {
     const keyFrames = await Promise.all(capture.keyFrames.map((frame) => this.analyseKeyFrame(frame)));
     const match = this.deps.engine.calibration.match;
-    const verdict = verifyActive({
-      fresh,
+    return verifyActive({
+      fresh: { passed: true },
       tracker: entry.tracker,
       capture: { frontal: { template: capture.frontalTemplate }, keyFrames: keyFrames.flatMap((k) => (k ? [k] : [])) },
       thresholds: this.settings.thresholds,
@@ -179,8 +196,6 @@ export class LivenessChallenges {
       keyFrameCosine: levelThreshold(match, 'selfie', 'MEDIUM'),
       passiveScore: capture.passiveScore,
     });
-    if (fresh.passed) await this.settle(entry, verdict.reason, now, capture.passiveScore);
-    return verdict;
   }
 
   private async analyseKeyFrame(frame: KeyFrame): Promise<CaptureKeyFrame | null> {
@@ -212,7 +227,8 @@ export class LivenessChallenges {
     const key = subjectKey(purpose);
     if (!key) return;
     const recent = (this.failures.get(key) ?? []).filter((t) => now - t < this.settings.lockoutWindowMs);
-    this.failures.set(key, recent);
+    if (recent.length === 0) this.failures.delete(key);
+    else this.failures.set(key, recent);
     if (recent.length < this.settings.lockoutAttempts) return;
     const retryAfterSeconds = Math.ceil((recent[0] + this.settings.lockoutWindowMs - now) / 1000);
     throw new FacegateError(
@@ -222,8 +238,9 @@ export class LivenessChallenges {
     );
   }
 
-  /** Counts a finished attempt once: failures towards the lockout, every outcome in the transaction log. */
-  private async settle(entry: Entry, failedCheck: string | null, now: number, passiveScore: number | null = null): Promise<void> {
+  /** Ends an attempt once: failures count towards the lockout, every outcome goes into the transaction log. */
+  private async end(entry: Entry, failedCheck: string | null, now: number, passiveScore: number | null = null): Promise<void> {
+    this.entries.delete(entry.id);
     if (entry.settled) return;
     entry.settled = true;
     const key = subjectKey(entry.purpose);
@@ -251,23 +268,22 @@ export class LivenessChallenges {
   private async sweep(now: number): Promise<void> {
     for (const entry of [...this.entries.values()]) {
       if (now <= entry.expiresAt) continue;
-      this.entries.delete(entry.id);
-      await this.settle(entry, 'expired', now);
+      await this.end(entry, 'expired', now);
     }
   }
 }
 
-function freshness(entry: Entry | undefined, answer: ChallengeAnswer, expected: ChallengePurpose, now: number): CheckOutcome {
+function freshness(entry: Entry | undefined, answer: ChallengeAnswer, expected: ChallengePurpose, now: number): CheckOutcome & { reason?: 'purpose' } {
   if (!entry) return { passed: false, message: 'the challenge is unknown here, already used, or expired' };
+  const { kind, ref } = entry.purpose;
+  if (kind !== expected.kind || (kind !== 'api' && ref !== expected.ref)) return { passed: false, reason: 'purpose', message: 'the challenge was made for another capture' };
   if (!sameHash(entry.nonceHash, sha256(answer.nonce))) return { passed: false, message: 'the capture carries the wrong nonce for its challenge' };
   if (now > entry.expiresAt) return { passed: false, message: 'the challenge expired before the capture arrived' };
-  const { kind, ref } = entry.purpose;
-  if (kind !== expected.kind || (kind !== 'api' && ref !== expected.ref)) return { passed: false, message: 'the challenge was made for another capture' };
   return { passed: true };
 }
 
 function statusJson(entry: Entry, status: TrackerStatus, at: number): ChallengeStatusJson {
-  const done = status.completedStep ? entry.tracker.steps.find((s) => s.step === status.completedStep) : undefined;
+  const done = status.completedStep ? entry.tracker.steps[status.stepIndex - 1] : undefined;
   return {
     id: entry.id,
     phase: status.phase,

@@ -7,7 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import { parseMatchLevel, type MatchMode } from '../core/calibration.js';
 import { FacegateError } from '../core/errors.js';
-import { parseLivenessLevel, type LivenessLevel } from '../core/liveness.js';
+import { LIVENESS_LEVELS, parseLivenessLevel, type LivenessLevel } from '../core/liveness.js';
 import type { QualityMode } from '../core/quality.js';
 import { encodeTemplate } from '../core/template.js';
 import { encryptTemplate } from '../crypto/template-encryption.js';
@@ -34,8 +34,15 @@ function templatesBlock(deps: VerificationDeps, templates: Record<string, Uint8A
   return { encrypted_templates: Object.fromEntries(Object.entries(templates).map(([k, v]) => [k, encryptTemplate(v, key)])) };
 }
 
-function requestedLivenessLevel(deps: VerificationDeps, value: unknown): LivenessLevel {
-  return value === undefined || value === null || value === '' ? deps.defaultLivenessLevel : parseLivenessLevel(value);
+/**
+ * The request's level, else the server default. A level the capture's own metadata asks for
+ * (the SDK's asThreshold) can only raise the default: the person's browser must not lower it.
+ */
+function requestedLivenessLevel(deps: VerificationDeps, requested: unknown, fromCapture?: unknown): LivenessLevel {
+  if (requested !== undefined && requested !== null && requested !== '') return parseLivenessLevel(requested);
+  if (fromCapture === undefined) return deps.defaultLivenessLevel;
+  const asked = parseLivenessLevel(fromCapture);
+  return LIVENESS_LEVELS.indexOf(asked) > LIVENESS_LEVELS.indexOf(deps.defaultLivenessLevel) ? asked : deps.defaultLivenessLevel;
 }
 
 function imageData(analysis: ImageAnalysis) {
@@ -58,7 +65,7 @@ function spoofBody(refid: string, capture: Capture, liveness: LivenessOutcome, q
 
 export async function processCapture(deps: VerificationDeps, input: { file: Uint8Array; enableQuality: boolean; level?: unknown }, refid: string) {
   const capture = openCapture(input.file, deps.keys);
-  const level = requestedLivenessLevel(deps, input.level ?? capture.metadata.asThreshold);
+  const level = requestedLivenessLevel(deps, input.level, capture.metadata.asThreshold);
   const { template, livenessScore, analysis } = await deps.engine.liveTemplate(capture.image, '/file', { quality: input.enableQuality });
   const primary = analysis.primary!;
   const liveness = await captureLiveness(deps, capture, { template: template.vector, passiveScore: livenessScore }, level);
@@ -101,7 +108,7 @@ export async function verifyWithPictureId(deps: VerificationDeps, input: { file:
   checkImageFormat(input.template, '/template');
   const picture = decodeBase64Field(input.picID, '/picID');
   const capture = openCapture(input.file, deps.keys);
-  const livenessLevel = requestedLivenessLevel(deps, input.livenessLevel ?? capture.metadata.asThreshold);
+  const livenessLevel = requestedLivenessLevel(deps, input.livenessLevel, capture.metadata.asThreshold);
   const [selfie, pictureId] = await Promise.all([deps.engine.liveTemplate(capture.image, '/file'), deps.engine.template(picture, 'picID')]);
   const liveness = await captureLiveness(deps, capture, { template: selfie.template.vector, passiveScore: selfie.livenessScore }, livenessLevel);
   if (!liveness.passed) return { httpStatus: 400, body: spoofBody(refid, capture, liveness, undefined), liveness };
@@ -136,7 +143,7 @@ export async function generateTemplateFromImage(deps: VerificationDeps, input: {
  */
 export async function livenessCheck(deps: VerificationDeps, input: { image: Uint8Array; threshold?: unknown; secure: boolean; passiveOnly?: boolean; echoImage?: boolean }, refid: string) {
   const capture = openCapture(input.image, deps.keys, { requireEncrypted: input.secure });
-  const level = requestedLivenessLevel(deps, input.threshold ?? capture.metadata.asThreshold);
+  const level = requestedLivenessLevel(deps, input.threshold, capture.metadata.asThreshold);
   const { analysis, outcome } = input.passiveOnly
     ? await deps.engine.liveness(capture.image, level).then(({ analysis: a, ...decision }) => ({ analysis: a, outcome: passiveOutcome(decision, level) }))
     : await deps.engine.liveTemplate(capture.image, '/image').then(async (live) => ({

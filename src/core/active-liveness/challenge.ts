@@ -62,7 +62,7 @@ export interface ActiveThresholds {
   readonly depthResidual: number;
   /** Share of the sampled frames whose template must match the frontal baseline. */
   readonly identityShare: number;
-  /** A second detection this confident fails the attempt; hands near the face score 0.65-0.72, faces 0.97-1.0 (real.mov, fake.mp4). */
+  /** A second detection this confident fails the attempt; weaker ones (a hand beside the face) do not (docs/liveness.md). */
   readonly otherFaceMinScore: number;
   /** Beyond this turn from the baseline the recognition model cannot vouch for a face: such frames are not identity-checked. */
   readonly identityMaxYawDeg: number;

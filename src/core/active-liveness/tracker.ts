@@ -6,7 +6,7 @@
  * deadline. The same tracker replays recorded clips in `facegate eval active`.
  */
 import type { Point } from '../geometry.js';
-import { TURN_STEPS, type ActiveThresholds, type ChallengePlan, type ChallengeStep } from './challenge.js';
+import type { ActiveThresholds, ChallengePlan, ChallengeStep } from './challenge.js';
 
 /** One analysed frame: what the engine saw in a guidance frame or a clip frame. */
 export interface FrameObservation {
@@ -203,7 +203,8 @@ export class ChallengeTracker {
     const { holdFrames } = this.thresholds;
     // A step counts only as a movement that starts after its prompt, from a frontal pose held as long as a step.
     if (this.neutralRun < holdFrames) {
-      const neutral = this.isNeutral(frame) && this.closeness(frame) < (1 + this.thresholds.closerWidthRatio) / 2;
+      // Only a step that asks to come closer needs the face back at its distance; a person may stay close for a turn.
+      const neutral = this.isNeutral(frame) && (record.step !== 'MOVE_CLOSER' || this.closeness(frame) < (1 + this.thresholds.closerWidthRatio) / 2);
       this.neutralRun = neutral ? this.neutralRun + 1 : 0;
       return;
     }
@@ -273,4 +274,3 @@ export class ChallengeTracker {
 
 const OPPOSITE_TURN: Partial<Record<ChallengeStep, ChallengeStep>> = { TURN_LEFT: 'TURN_RIGHT', TURN_RIGHT: 'TURN_LEFT' };
 
-export const isTurn = (step: ChallengeStep): boolean => TURN_STEPS.has(step);

@@ -67,9 +67,18 @@ export function interOcularDistance(landmarks: readonly Point[]): number {
   return Math.hypot(a[0] - b[0], a[1] - b[1]);
 }
 
-/** How far the landmark motion from `frontal` to `frame` is from any plane's: residual RMS over the target's inter-ocular distance. */
+/**
+ * How far the landmark motion from `frontal` to `frame` is from any plane's: residual RMS over
+ * the target's inter-ocular distance. Degenerate landmarks (a collapsed detection) show no depth.
+ */
 export function depthResidual(frontal: readonly Point[], frame: readonly Point[]): number {
-  return homographyResidual(frontal, frame) / interOcularDistance(frame);
+  const eyes = interOcularDistance(frame);
+  if (!(eyes >= 1)) return 0;
+  try {
+    return homographyResidual(frontal, frame) / eyes;
+  } catch {
+    return 0;
+  }
 }
 
 export function verifyActive(evidence: ActiveEvidence): ActiveVerdict {
@@ -134,7 +143,7 @@ function keyFrameAgrees(step: ChallengeStep, frame: CaptureFace, baseline: { yaw
 
 function identityCheck({ tracker, capture, thresholds, matchCosine, keyFrameCosine }: ActiveEvidence): ActiveVerdict['checks']['identity'] {
   const baseline = tracker.baseline;
-  // Far-turned faces score low against a frontal one even for the same person (measured: 0.2-0.4 near profile).
+  // Far-turned faces score low against a frontal one even for the same person (bench/liveness-depth.ts, lowestSimilarityTurned30).
   const checkable = (yaw: number) => baseline !== null && Math.abs(yaw - baseline.yaw) <= thresholds.identityMaxYawDeg;
   const samples = tracker.sampledFrames.filter((f) => checkable(f.face.yaw));
   const base = { sampledFrames: samples.length, matchingShare: null, lowestKeyFrameSimilarity: null };
