@@ -10,6 +10,14 @@ export interface Box {
   readonly y2: number;
 }
 
+export const meanPoint = (points: readonly Point[]): Point => [
+  points.reduce((s, p) => s + p[0], 0) / points.length,
+  points.reduce((s, p) => s + p[1], 0) / points.length,
+];
+
+/** Centres of the image-left and image-right eyes in the 68-point layout (means of 36-41 and 42-47). */
+export const eyeCentres68 = (landmarks: readonly Point[]): [Point, Point] => [meanPoint(landmarks.slice(36, 42)), meanPoint(landmarks.slice(42, 48))];
+
 export const boxWidth = (b: Box): number => b.x2 - b.x1;
 export const boxHeight = (b: Box): number => b.y2 - b.y1;
 export const boxArea = (b: Box): number => Math.max(0, boxWidth(b)) * Math.max(0, boxHeight(b));

@@ -5,7 +5,7 @@
  * in this frame mean the same part of the face whatever the face's size, roll
  * or position, and one small resampled patch serves every region metric.
  */
-import { applyAffine, invertAffine, type Point } from './geometry.js';
+import { applyAffine, eyeCentres68, invertAffine, type Point } from './geometry.js';
 import { luma, sampleToTensor, type Affine, type RgbImage } from './image.js';
 
 /** A rectangle in face units (IOD), edges along the face's axes. */
@@ -40,15 +40,8 @@ export interface FacePatch {
   readonly inFrame: Uint8Array;
 }
 
-const mean = (points: readonly Point[]): Point => [
-  points.reduce((s, p) => s + p[0], 0) / points.length,
-  points.reduce((s, p) => s + p[1], 0) / points.length,
-];
-
-const eyeCentres = (landmarks: readonly Point[]): [Point, Point] => [mean(landmarks.slice(36, 42)), mean(landmarks.slice(42, 48))];
-
 export function faceFrame(landmarks: readonly Point[]): FaceFrame {
-  const [left, right] = eyeCentres(landmarks);
+  const [left, right] = eyeCentres68(landmarks);
   const dx = right[0] - left[0];
   const dy = right[1] - left[1];
   const distance = Math.hypot(dx, dy);

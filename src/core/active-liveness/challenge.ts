@@ -42,6 +42,27 @@ export function planChallenge(random: () => number, options: PlanOptions): Chall
   return { steps, promptDelaysMs };
 }
 
+/** How far a frame is from the frontal baseline: degrees of yaw and pitch, and face width over the baseline's (null where widths are not comparable). */
+export interface PoseChange {
+  readonly yaw: number;
+  readonly pitch: number;
+  readonly closeness: number | null;
+}
+
+/** Whether `change` does `step` at `share` of its thresholds (1 on guidance frames; key frames are read more leniently). */
+export function meetsStep(step: ChallengeStep, change: PoseChange, t: ActiveThresholds, share = 1): boolean {
+  switch (step) {
+    case 'TURN_LEFT':
+      return change.yaw <= -t.turnYawDeg * share;
+    case 'TURN_RIGHT':
+      return change.yaw >= t.turnYawDeg * share;
+    case 'LOOK_UP':
+      return change.pitch >= t.lookUpPitchDeg * share;
+    case 'MOVE_CLOSER':
+      return change.closeness === null || change.closeness >= 1 + (t.closerWidthRatio - 1) * share;
+  }
+}
+
 /** Biometric thresholds of the active check; defaults in DEFAULT_ACTIVE_THRESHOLDS, chosen in docs/liveness.md. */
 export interface ActiveThresholds {
   /** Head turn, degrees of fr_pose yaw away from the frontal baseline. */

@@ -6,7 +6,7 @@
  * deadline. The same tracker replays recorded clips in `facegate eval active`.
  */
 import type { Point } from '../geometry.js';
-import type { ActiveThresholds, ChallengePlan, ChallengeStep } from './challenge.js';
+import { meetsStep, type ActiveThresholds, type ChallengePlan, type ChallengeStep } from './challenge.js';
 
 /** One analysed frame: what the engine saw in a guidance frame or a clip frame. */
 export interface FrameObservation {
@@ -251,18 +251,7 @@ export class ChallengeTracker {
   }
 
   private meets(step: ChallengeStep, frame: TrackedFrame): boolean {
-    const d = this.deltas(frame);
-    const t = this.thresholds;
-    switch (step) {
-      case 'TURN_LEFT':
-        return d.yaw <= -t.turnYawDeg;
-      case 'TURN_RIGHT':
-        return d.yaw >= t.turnYawDeg;
-      case 'LOOK_UP':
-        return d.pitch >= t.lookUpPitchDeg;
-      case 'MOVE_CLOSER':
-        return this.closeness(frame) >= t.closerWidthRatio;
-    }
+    return meetsStep(step, { ...this.deltas(frame), closeness: this.closeness(frame) }, this.thresholds);
   }
 
   private fail(check: TrackerFailure['check'], message: string): void {

@@ -4,10 +4,10 @@
  * reported beside them. Pure: the service computes freshness and feeds the
  * engine's analyses in.
  */
-import type { Point } from '../geometry.js';
+import { eyeCentres68, type Point } from '../geometry.js';
 import { homographyResidual } from '../homography.js';
 import { dot } from '../template.js';
-import { TURN_STEPS, type ActiveThresholds, type ChallengeStep } from './challenge.js';
+import { meetsStep, TURN_STEPS, type ActiveThresholds, type ChallengeStep } from './challenge.js';
 import type { ChallengeTracker, TrackedFrame } from './tracker.js';
 
 export type ActiveCheckName = 'fresh' | 'sequence' | 'identity' | 'depth';
@@ -60,10 +60,8 @@ export interface ActiveVerdict {
   readonly message: string;
 }
 
-const mean = (pts: readonly Point[]): Point => [pts.reduce((s, p) => s + p[0], 0) / pts.length, pts.reduce((s, p) => s + p[1], 0) / pts.length];
-
 export function interOcularDistance(landmarks: readonly Point[]): number {
-  const [a, b] = [mean(landmarks.slice(36, 42)), mean(landmarks.slice(42, 48))];
+  const [a, b] = eyeCentres68(landmarks);
   return Math.hypot(a[0] - b[0], a[1] - b[1]);
 }
 
@@ -125,20 +123,12 @@ function sequenceCheck({ tracker, capture, thresholds }: ActiveEvidence): Active
   return result(true);
 }
 
-/** Key frames are full resolution, so pose reads a little differently: half the step's threshold in its direction is enough. */
+/**
+ * Key frames are full resolution, so pose reads a little differently: half the step's threshold in its
+ * direction is enough. Their face size is in another resolution than the guidance frames', so closeness is not compared.
+ */
 function keyFrameAgrees(step: ChallengeStep, frame: CaptureFace, baseline: { yaw: number; pitch: number }, t: ActiveThresholds): boolean {
-  const yaw = frame.yaw - baseline.yaw;
-  const pitch = frame.pitch - baseline.pitch;
-  switch (step) {
-    case 'TURN_LEFT':
-      return yaw <= -t.turnYawDeg / 2;
-    case 'TURN_RIGHT':
-      return yaw >= t.turnYawDeg / 2;
-    case 'LOOK_UP':
-      return pitch >= t.lookUpPitchDeg / 2;
-    case 'MOVE_CLOSER':
-      return true;
-  }
+  return meetsStep(step, { yaw: frame.yaw - baseline.yaw, pitch: frame.pitch - baseline.pitch, closeness: null }, t, 0.5);
 }
 
 function identityCheck({ tracker, capture, thresholds, matchCosine, keyFrameCosine }: ActiveEvidence): ActiveVerdict['checks']['identity'] {

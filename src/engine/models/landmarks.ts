@@ -1,4 +1,4 @@
-import type { Box, Point } from '../../core/geometry.js';
+import { eyeCentres68, type Box, type Point } from '../../core/geometry.js';
 import { rectToOutput, sampleToTensor, type RgbImage } from '../../core/image.js';
 import type { ModelEntry } from '../pack.js';
 import type { OnnxModel } from '../runtime.js';
@@ -23,12 +23,10 @@ export class LandmarkModel {
   }
 }
 
-const mean = (pts: readonly Point[]): Point => [pts.reduce((s, p) => s + p[0], 0) / pts.length, pts.reduce((s, p) => s + p[1], 0) / pts.length];
-
 /**
  * Five points in ArcFace order (image-left eye, image-right eye, nose tip,
  * image-left mouth corner, image-right mouth corner) from the 68-point layout.
  */
 export function fivePointsFrom68(p: readonly Point[]): Point[] {
-  return [mean(p.slice(36, 42)), mean(p.slice(42, 48)), p[30], p[48], p[54]];
+  return [...eyeCentres68(p), p[30], p[48], p[54]];
 }
