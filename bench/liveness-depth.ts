@@ -26,7 +26,7 @@ try {
     for (const entry of parseClipManifest(await readFile(manifest, 'utf8'), manifest)) {
       const clip = await readClipFrames(resolve(dirname(manifest), entry.file), { fps: entry.fps, decodeFps: Number(values.fps) });
       const byPath = new Map(clip.frames.map((f, seq) => [f.path, { seq, at: f.at }]));
-      const results = await processFiles(clip.frames.map((f) => f.path), (bytes, path) => engine.observe(bytes, { ...byPath.get(path)!, template: true }), { inFlight: engine.stats.workers * 2 });
+      const results = await processFiles(clip.frames.map((f) => f.path), (bytes, path) => engine.observe(bytes, byPath.get(path)!), { inFlight: engine.stats.workers * 2 });
       await clip.dispose();
       const frames = clip.frames.map((f) => results.get(f.path)).flatMap((r) => (r?.ok && r.value.observation.face ? [r.value.observation as FrameObservation & { face: NonNullable<FrameObservation['face']> }] : []));
       const limit = DEFAULT_ACTIVE_THRESHOLDS.frontalMaxDeg;
@@ -35,7 +35,7 @@ try {
       const measured = frames.map((f) => ({ dyaw: f.face.yaw - frontal.face.yaw, residual: depthResidual(frontal.face.landmarks, f.face.landmarks) }));
       const mostTurned = measured.reduce((a, b) => (Math.abs(b.dyaw) > Math.abs(a.dyaw) ? b : a));
       const similarity = (f: (typeof frames)[number]) => dot(f.face.template!, frontal.face.template!);
-      const farTurned = frames.filter((f) => Math.abs(f.face.yaw - frontal.face.yaw) > limit + 10).map(similarity);
+      const farTurned = frames.filter((f) => Math.abs(f.face.yaw - frontal.face.yaw) > DEFAULT_ACTIVE_THRESHOLDS.identityMaxYawDeg).map(similarity);
       const secondFaces = clip.frames.flatMap((f) => { const r = results.get(f.path); return r?.ok ? r.value.observation.otherFaceScores : []; });
       rows.push({
         clip: entry.file.split('/').slice(-2).join('/'),

@@ -54,7 +54,7 @@ export async function observeClip(engine: FaceEngine, path: string, options: { f
   const clip = await readClipFrames(path, options);
   try {
     const seqOf = new Map(clip.frames.map((f, seq) => [f.path, { seq, at: f.at }]));
-    const observed = await processFiles(clip.frames.map((f) => f.path), (bytes, framePath) => engine.observe(bytes, { ...seqOf.get(framePath)!, template: true }), {
+    const observed = await processFiles(clip.frames.map((f) => f.path), (bytes, framePath) => engine.observe(bytes, seqOf.get(framePath)!), {
       inFlight: engine.stats.workers * 2,
     });
     const observations = clip.frames.map((frame) => {

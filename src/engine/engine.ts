@@ -104,11 +104,11 @@ export class FaceEngine {
   }
 
   /**
-   * One frame as active liveness tracks it: face count, and for the primary face its
-   * width, pose, 68 landmarks and, when asked, its template.
+   * One frame as active liveness tracks it: the other detections' scores, and for the
+   * primary face its width, pose, 68 landmarks and template.
    */
-  async observe(bytes: Uint8Array, frame: { seq: number; at: number; template?: boolean }): Promise<{ observation: FrameObservation; analysis: ImageAnalysis }> {
-    const analysis = await this.analyze(bytes, { geometry: true, template: frame.template });
+  async observe(bytes: Uint8Array, frame: { seq: number; at: number }): Promise<{ observation: FrameObservation; analysis: ImageAnalysis }> {
+    const analysis = await this.analyze(bytes, { geometry: true, template: true });
     const primary = analysis.primary;
     const face = primary?.pose && primary.landmarks68
       ? { width: primary.box.x2 - primary.box.x1, yaw: primary.pose.yaw, pitch: primary.pose.pitch, landmarks: primary.landmarks68, ...(primary.template ? { template: primary.template } : {}) }

@@ -110,8 +110,16 @@ export async function verifyProcess(deps: DossierDeps, process: VerificationProc
     throw new FacegateError('ERROR_INVALID_ARGUMENT', `process ${process.id} needs ${!process.referenceImage ? 'a reference image (PUT …/image)' : 'a liveness capture (the capture page or POST …/capture)'} before verification`);
   }
   await deps.store.updateProcess(process.id, { status: 'processing' }, now);
-  const [live, reference] = await Promise.all([deps.engine.liveTemplate(process.livenessImage, 'liveness capture'), deps.engine.template(process.referenceImage, 'reference image')]);
-  const liveness = pageLiveness(process) ?? passiveOutcome(deps.engine.livenessDecision(live.livenessScore, deps.livenessLevel), deps.livenessLevel);
+  const decided = pageLiveness(process);
+  const level = deps.livenessLevel;
+  // The capture page decided liveness already; an uploaded capture is scored passively here.
+  const [live, reference] = await Promise.all([
+    decided
+      ? deps.engine.template(process.livenessImage, 'liveness capture').then((t) => ({ ...t, liveness: decided }))
+      : deps.engine.liveTemplate(process.livenessImage, 'liveness capture').then((t) => ({ ...t, liveness: passiveOutcome(deps.engine.livenessDecision(t.livenessScore, level), level) })),
+    deps.engine.template(process.referenceImage, 'reference image'),
+  ]);
+  const liveness = live.liveness;
   const match = deps.engine.compareTemplates(live.template, reference.template, 'picture-id', parseMatchLevel(PROCESS_MATCH_LEVEL));
   const accepted = liveness.passed && match.possibleMatch;
   const result = {

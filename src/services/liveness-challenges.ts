@@ -111,9 +111,8 @@ export class LivenessChallenges {
     await this.sweep(now);
     this.assertNotLocked(purpose, now);
     // One open attempt per subject: a new challenge ends the previous one as failed, so challenges made in advance cannot outlast a lockout.
-    for (const open of this.entries.values()) {
-      if (subjectKey(open.purpose) !== null && subjectKey(open.purpose) === subjectKey(purpose)) await this.end(open, 'abandoned', now);
-    }
+    const subject = subjectKey(purpose);
+    for (const open of this.entries.values()) if (subject !== null && subjectKey(open.purpose) === subject) await this.end(open, 'abandoned', now);
     if (this.entries.size >= this.settings.maxLive) throw new FacegateError('ERROR_ENGINE_OVERLOADED', 'too many liveness challenges are open; retry shortly');
     const { minPromptDelayMs, maxPromptDelayMs, thresholds, lifetimeMs } = this.settings;
     const plan = planChallenge(this.random, { stepCount: stepCountFor(level), minPromptDelayMs, maxPromptDelayMs });
@@ -144,8 +143,8 @@ export class LivenessChallenges {
     if (at > entry.expiresAt) throw new FacegateError('ERROR_REQUEST_EXPIRED', 'This liveness challenge has expired; start a new capture.');
     if (entry.nextSeq >= this.settings.maxFrames) throw new FacegateError('ERROR_INVALID_ARGUMENT', `a challenge takes at most ${this.settings.maxFrames} frames`);
     const seq = entry.nextSeq++;
-    // Every frame is templated: frames the identity check skips must not be predictable.
-    const analysing = this.deps.engine.observe(bytes, { seq, at, template: true });
+    // Every frame is templated (engine.observe): frames the identity check skips must not be predictable.
+    const analysing = this.deps.engine.observe(bytes, { seq, at });
     const applying = entry.applied.then(async () => {
       const { observation } = await analysing;
       return entry.tracker.observe(observation);
@@ -170,6 +169,7 @@ export class LivenessChallenges {
     const fresh = freshness(entry, answer, expected, now);
     // A challenge named by a capture for another flow is left to its own flow; naming it costs that flow nothing.
     if (!entry || fresh.reason === 'purpose') return this.unverified(fresh, capture.passiveScore);
+    // Before any await: of two captures naming one challenge at once, only one can get past here.
     this.entries.delete(entry.id);
     try {
       if (!fresh.passed) return this.unverified(fresh, capture.passiveScore);
@@ -199,7 +199,7 @@ export class LivenessChallenges {
   }
 
   private async analyseKeyFrame(frame: KeyFrame): Promise<CaptureKeyFrame | null> {
-    const { observation } = await this.deps.engine.observe(frame.image, { seq: frame.seq, at: 0, template: true });
+    const { observation } = await this.deps.engine.observe(frame.image, { seq: frame.seq, at: 0 });
     const face = observation.face;
     return face?.template ? { step: frame.step, seq: frame.seq, template: face.template, yaw: face.yaw, pitch: face.pitch } : null;
   }
